@@ -1,0 +1,219 @@
+"""Named training texts: where each comes from, how it is checked, how it becomes text.
+
+A corpus file is looked for, in order:
+1. in the folder named by LLM_PLAYGROUND_DATA (local copies, same layout as the
+   public sources: `the-verdict.txt`, `tinyshakespeare/input.txt`, `tang/data.json`);
+2. in the download cache (LLM_PLAYGROUND_CACHE, default ~/.cache/llm-playground);
+3. in `assets/` (the embedded default, which ships with the app);
+4. otherwise it is downloaded from its public source into the cache.
+Every file is checked against its sha256 before use. Offline with no copy, the error
+says which file is missing, where it would come from, and where to put it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from core.tokenizer import ASSETS
+
+DATA_ENV = "LLM_PLAYGROUND_DATA"
+CACHE_ENV = "LLM_PLAYGROUND_CACHE"
+DEFAULT_CORPUS = "the-verdict"
+MAX_USER_TEXT_CHARS = 5_000_000
+
+
+class CorpusUnavailable(RuntimeError):
+    """The corpus file could not be found locally nor downloaded."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    title: str
+    relpath: str              # path inside a data folder / the cache
+    url: str                  # the public source
+    sha256: str
+    tokenizer: str            # "gpt2" or "char": the tokenizer this corpus is taught with
+    licence: str
+    language: str = "en"
+    prepare: Callable[[bytes], str] = field(default=lambda raw: raw.decode("utf-8"), repr=False)
+
+
+def _tang_pretrain_text(raw: bytes) -> str:
+    return tang_parts(json.loads(raw.decode("utf-8")))["pretrain"]
+
+
+CORPORA: dict[str, Corpus] = {
+    "the-verdict": Corpus(
+        "the-verdict", 'Edith Wharton, "The Verdict" (1908)', "the-verdict.txt",
+        "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/01_main-chapter-code/the-verdict.txt",
+        "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
+        tokenizer="gpt2", licence="public domain"),
+    "tiny-shakespeare": Corpus(
+        "tiny-shakespeare", "Tiny Shakespeare (char-rnn)", "tinyshakespeare/input.txt",
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        tokenizer="char", licence="public domain (Shakespeare); collection MIT"),
+    "tang": Corpus(
+        "tang", "全唐诗 Tang poems (chinese-poetry, TutorialLLM format)", "tang/data.json",
+        "https://raw.githubusercontent.com/jingedawang/TutorialLLM/main/data.json",
+        "9dbb1437ad9f0b70894f5f264712573113a8c338b212d1c37bd0f562663d6292",
+        tokenizer="char", licence="poems public domain; chinese-poetry MIT", language="zh",
+        prepare=_tang_pretrain_text),
+}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "llm-playground")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _checked(path: Path, corpus: Corpus) -> Path:
+    actual = sha256_of(path)
+    if actual != corpus.sha256:
+        raise CorpusUnavailable(
+            f"{path} does not match the published '{corpus.name}' file "
+            f"(sha256 {actual[:16]}…, expected {corpus.sha256[:16]}…). "
+            "It may be damaged or a different version: delete it and try again.")
+    return path
+
+
+def corpus_path(name: str, download: bool = True) -> Path:
+    """The checked local file of corpus `name`, downloading it if needed."""
+    corpus = get_corpus(name)
+    candidates = []
+    if os.environ.get(DATA_ENV):
+        candidates.append(Path(os.environ[DATA_ENV]) / corpus.relpath)
+    candidates += [cache_dir() / corpus.relpath, ASSETS / Path(corpus.relpath).name]
+    for path in candidates:
+        if path.is_file():
+            return _checked(path, corpus)
+    if not download:
+        raise CorpusUnavailable(_missing_message(corpus, "downloads are switched off"))
+    return _download(corpus)
+
+
+def _download(corpus: Corpus) -> Path:
+    import pooch  # imported here: only needed on a first download
+
+    target = cache_dir() / corpus.relpath
+    try:
+        fetched = pooch.retrieve(corpus.url, known_hash=f"sha256:{corpus.sha256}",
+                                 fname=target.name, path=target.parent, progressbar=False)
+    except ValueError as err:  # pooch's hash mismatch
+        raise CorpusUnavailable(
+            f"the download of '{corpus.name}' from {corpus.url} did not match its "
+            f"published checksum, so it was refused ({err})") from err
+    except Exception as err:  # network errors of every kind
+        raise CorpusUnavailable(_missing_message(corpus, f"{type(err).__name__}: {err}")) from err
+    return Path(fetched)
+
+
+def _missing_message(corpus: Corpus, reason: str) -> str:
+    return (
+        f"Corpus '{corpus.name}' is not available offline and could not be downloaded "
+        f"({reason}). Download {corpus.url} and save it as {cache_dir() / corpus.relpath}, "
+        f"or set {DATA_ENV} to a folder that holds {corpus.relpath}. "
+        f"The embedded default corpus '{DEFAULT_CORPUS}' works without a network.")
+
+
+def get_corpus(name: str) -> Corpus:
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; choose one of {sorted(CORPORA)}")
+    return CORPORA[name]
+
+
+@functools.lru_cache(maxsize=4)
+def _load_text(name: str, path: str, mtime: float) -> str:
+    return get_corpus(name).prepare(Path(path).read_bytes())
+
+
+def load_corpus(name: str, download: bool = True) -> str:
+    """The text of a named corpus, ready to tokenize."""
+    path = corpus_path(name, download)
+    return _load_text(name, str(path), path.stat().st_mtime)
+
+
+def check_user_text(text: str, min_chars: int = 2) -> str:
+    """A learner's own text: clear errors for empty, too short, too long or binary input."""
+    if not isinstance(text, str):
+        raise ValueError("the text must be a string")
+    if "\x00" in text:
+        raise ValueError("the text contains NUL bytes: it looks like a binary file, not text")
+    stripped = text.strip()
+    if len(stripped) < min_chars:
+        raise ValueError(f"the text is too short: give at least {min_chars} characters")
+    if len(text) > MAX_USER_TEXT_CHARS:
+        raise ValueError(f"the text is too long: at most {MAX_USER_TEXT_CHARS:,} characters")
+    return text
+
+
+def decode_upload(raw: bytes, max_bytes: int = 5_000_000) -> str:
+    """Bytes of an uploaded file → text, refusing what is not UTF-8 text."""
+    if len(raw) > max_bytes:
+        raise ValueError(f"the file is too large: {len(raw):,} bytes, at most {max_bytes:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError("the file is not UTF-8 text (is it a binary file?)") from err
+    return check_user_text(text)
+
+
+# ----- the Tang-poetry tutorial's data recipe --------------------------------------
+
+TANG_INSTRUCTION = "請用以下題目寫一首詩"
+TANG_INS, TANG_INP, TANG_RES = "<INS>", "<INP>", "<RES>"
+
+
+def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
+    """Split the poems as the tutorial does and format each part.
+
+    1. Shuffle with Python's `random` seeded 2024; split 5 : 3 : 2.
+    2. Pretraining text: title, newline, lines joined by newlines; poems joined by a
+       blank line.
+    3. Instruction items: <INS>請用以下題目寫一首詩<INP>{title}<RES>{lines}.
+    4. Preference pairs: each five-character poem (every line 12 characters) against a
+       random other poem.
+    5. Vocabulary: every character of the three parts plus "\\0" as end-of-text, sorted.
+    """
+    poems = list(poems)
+    rng = random.Random(seed)
+    rng.shuffle(poems)
+    n = len(poems)
+    pretrain, finetune, align = poems[:int(n * 0.5)], poems[int(n * 0.5):int(n * 0.8)], poems[int(n * 0.8):]
+
+    def as_instruction(poem: dict) -> str:
+        return f"{TANG_INS}{TANG_INSTRUCTION}{TANG_INP}{poem['title']}{TANG_RES}" + "\n".join(poem["paragraphs"])
+
+    pretrain_text = "\n\n".join(f"{p['title']}\n" + "\n".join(p["paragraphs"]) for p in pretrain)
+    instructions = [as_instruction(p) for p in finetune]
+    five = [p for p in align if all(len(line) == 12 for line in p["paragraphs"])]
+    others = [p for p in align if not all(len(line) == 12 for line in p["paragraphs"])]
+    pairs = [(as_instruction(p), as_instruction(rng.choice(others))) for p in five] if others else []
+    all_text = pretrain_text + "".join(instructions) + "".join(a + b for a, b in pairs) + "\0"
+    return {"pretrain": pretrain_text, "instructions": instructions, "pairs": pairs,
+            "vocabulary": sorted(set(all_text))}
+
+
+def tang_vocabulary() -> list[str]:
+    """The tutorial's 8,548-character vocabulary, from the full Tang corpus."""
+    return _tang_vocabulary(str(corpus_path("tang")))
+
+
+@functools.lru_cache(maxsize=1)
+def _tang_vocabulary(path: str) -> list[str]:
+    return tang_parts(json.loads(Path(path).read_text(encoding="utf-8")))["vocabulary"]

@@ -1,0 +1,94 @@
+"""Where and how tensors run: device, threads, allocator, optimizer.
+
+- Device: CUDA when present; Apple's MPS only when asked for (LLM_PLAYGROUND_MPS=1),
+  because training losses on MPS have been reported wrong or unstable; else the CPU.
+- CPU threads: set on purpose (LLM_PLAYGROUND_THREADS, default: all cores).
+- glibc allocator: training frees and re-allocates the same large buffers every step.
+  By default glibc hands big blocks back to the system (munmap) and takes them again
+  (mmap + page faults) each time. `keep_freed_memory()` tells it to keep them, and
+  `release_memory()` gives them back when a job ends.
+- AdamW: the fused kernel where this torch has one, else the multi-tensor one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import inspect
+import os
+
+import torch
+
+THREADS_ENV = "LLM_PLAYGROUND_THREADS"
+MPS_ENV = "LLM_PLAYGROUND_MPS"
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4   # glibc mallopt parameter numbers
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """'cuda' if available, 'mps' only when opted in, else 'cpu'."""
+    if prefer:
+        device = torch.device(prefer)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError("CUDA was asked for but no CUDA device is available")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise ValueError("MPS was asked for but is not available")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if os.environ.get(MPS_ENV) == "1" and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def configure_cpu_threads(n: int | None = None) -> int:
+    """Set torch's intra-op threads (argument, env var, or all cores) and return it."""
+    if n is None:
+        env = os.environ.get(THREADS_ENV, "")
+        n = int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
+    torch.set_num_threads(max(1, n))
+    return torch.get_num_threads()
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return libc if libc is not None and hasattr(libc, "mallopt") else None
+    except OSError:
+        return None
+
+
+def keep_freed_memory(trim_threshold: int = 1 << 30) -> bool:
+    """Ask glibc to keep freed blocks for reuse (no mmap per big tensor, high trim
+    threshold). Returns False where the C library is not glibc."""
+    libc = _libc()
+    if libc is None:
+        return False
+    ok = libc.mallopt(M_MMAP_MAX, 0) == 1
+    return bool(ok and libc.mallopt(M_TRIM_THRESHOLD, int(trim_threshold)) == 1)
+
+
+def release_memory() -> bool:
+    """Give freed heap memory back to the system (call when a job ends)."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        return False
+    libc.malloc_trim(0)
+    return True
+
+
+def make_optimizer(model: torch.nn.Module, lr: float = 4e-4,
+                   weight_decay: float = 0.1) -> torch.optim.AdamW:
+    """AdamW as in the book (lr 4e-4, weight decay 0.1), using the fastest kernel here."""
+    if not lr > 0 or lr != lr:
+        raise ValueError(f"learning rate must be > 0, got {lr}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    kwargs = {}
+    if "fused" in inspect.signature(torch.optim.AdamW).parameters:
+        kwargs["fused"] = True
+    try:
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **kwargs)
+    except (RuntimeError, ValueError):  # no fused kernel for this device/dtype
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, foreach=True)

@@ -1,0 +1,176 @@
+"""Tokenizers: text → token ids → text.
+
+Two kinds, one interface (`name`, `n_vocab`, `encode`, `decode`, `eos_id`, `to_spec`):
+- `BPETokenizer`: GPT-2's byte-pair encoding through tiktoken (chapter 2). It works
+  offline: the two vocabulary files ship in `assets/gpt2/` and tiktoken is built from
+  them instead of downloading.
+- `CharTokenizer`: one token per character, the vocabulary being every character of a
+  corpus, sorted (as the Tang-poetry tutorial does). A character it has never seen is
+  dropped by default (`unknown="skip"`) and listed by `unknown_chars`, or rejected with
+  a ValueError (`unknown="error"`): never a KeyError deep inside.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import torch
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+GPT2_DIR = ASSETS / "gpt2"
+GPT2_EOS = "<|endoftext|>"
+# The hashes tiktoken itself expects for OpenAI's GPT-2 files.
+GPT2_VOCAB_BPE_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"
+GPT2_ENCODER_JSON_SHA256 = "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783"
+
+
+class Tokenizer(Protocol):
+    name: str
+    n_vocab: int
+    eos_id: int | None
+
+    def encode(self, text: str) -> list[int]: ...
+    def decode(self, ids: Iterable[int]) -> str: ...
+    def token_bytes(self, token_id: int) -> bytes: ...
+    def to_spec(self) -> dict: ...
+
+
+@functools.lru_cache(maxsize=1)
+def _gpt2_encoding(vocab_dir: str):
+    import tiktoken
+    from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+    from tiktoken_ext.openai_public import r50k_pat_str  # GPT-2's word-splitting regex
+
+    vocab_bpe = os.path.join(vocab_dir, "vocab.bpe")
+    encoder_json = os.path.join(vocab_dir, "encoder.json")
+    for path in (vocab_bpe, encoder_json):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"GPT-2 vocabulary file missing: {path}. It ships with LLM Playground in "
+                "assets/gpt2/; restore it from the repository.")
+    try:
+        ranks = data_gym_to_mergeable_bpe_ranks(
+            vocab_bpe_file=vocab_bpe, encoder_json_file=encoder_json,
+            vocab_bpe_hash=GPT2_VOCAB_BPE_SHA256, encoder_json_hash=GPT2_ENCODER_JSON_SHA256)
+    except ValueError as err:  # tiktoken says so when a hash does not match
+        raise ValueError(f"GPT-2 vocabulary files in {vocab_dir} are damaged: {err}") from err
+    return tiktoken.Encoding(name="gpt2", pat_str=r50k_pat_str, mergeable_ranks=ranks,
+                             special_tokens={GPT2_EOS: 50256}, explicit_n_vocab=50257)
+
+
+class BPETokenizer:
+    """GPT-2's byte-level BPE (50,257 tokens; 50256 is <|endoftext|>)."""
+
+    name = "gpt2"
+
+    def __init__(self, vocab_dir: str | os.PathLike = GPT2_DIR):
+        self._enc = _gpt2_encoding(str(vocab_dir))
+        self.n_vocab = self._enc.n_vocab
+        self.eos_id = self._enc.eot_token
+
+    def encode(self, text: str) -> list[int]:
+        _check_text(text)
+        return self._enc.encode(text, allowed_special={GPT2_EOS})
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self._enc.decode(_check_ids(ids, self.n_vocab))
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The raw bytes of one token: Chinese characters often span 2-3 BPE tokens,
+        each holding part of a character's UTF-8 bytes."""
+        return self._enc.decode_single_token_bytes(_check_ids([token_id], self.n_vocab)[0])
+
+    def to_spec(self) -> dict:
+        return {"type": "gpt2"}
+
+
+class CharTokenizer:
+    """One token per character; the vocabulary is a sorted list of characters."""
+
+    def __init__(self, chars: Iterable[str], name: str = "char", eos: str | None = "\0"):
+        chars = list(chars)
+        if not chars:
+            raise ValueError("a character tokenizer needs at least one character")
+        if len(set(chars)) != len(chars):
+            raise ValueError("the character list has duplicates")
+        if any(len(c) != 1 for c in chars):
+            raise ValueError("every vocabulary entry must be one character")
+        self.chars = chars
+        self.name = name
+        self.n_vocab = len(chars)
+        self.stoi = {c: i for i, c in enumerate(chars)}
+        self.eos_id = self.stoi.get(eos) if eos is not None else None
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "char", add_eos: bool = True) -> "CharTokenizer":
+        """Every distinct character of `text` (plus "\\0" as end-of-text), sorted."""
+        _check_text(text)
+        chars = set(text)
+        if add_eos:
+            chars.add("\0")
+        return cls(sorted(chars), name=name)
+
+    def unknown_chars(self, text: str) -> list[str]:
+        """Characters of `text` not in the vocabulary, in order of first appearance."""
+        return list(dict.fromkeys(c for c in text if c not in self.stoi))
+
+    def encode(self, text: str, unknown: str = "skip") -> list[int]:
+        _check_text(text)
+        if unknown not in ("skip", "error"):
+            raise ValueError("unknown must be 'skip' or 'error'")
+        if unknown == "error":
+            missing = self.unknown_chars(text)
+            if missing:
+                shown = "".join(missing[:20])
+                raise ValueError(f"{len(missing)} character(s) not in the vocabulary: {shown!r}")
+        stoi = self.stoi
+        return [stoi[c] for c in text if c in stoi]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return "".join(self.chars[i] for i in _check_ids(ids, self.n_vocab))
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self.chars[_check_ids([token_id], self.n_vocab)[0]].encode("utf-8")
+
+    def to_spec(self) -> dict:
+        return {"type": "char", "name": self.name, "chars": "".join(self.chars)}
+
+
+def tokenizer_from_spec(spec: dict) -> Tokenizer:
+    """Rebuild a tokenizer from what `to_spec()` wrote (e.g. in a checkpoint sidecar)."""
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind == "gpt2":
+        return BPETokenizer()
+    if kind == "char" and isinstance(spec.get("chars"), str):
+        return CharTokenizer(list(spec["chars"]), name=spec.get("name", "char"))
+    raise ValueError(f"not a tokenizer description: {spec!r:.200}")
+
+
+def text_to_token_ids(text: str, tokenizer: Tokenizer) -> torch.Tensor:
+    """The book's helper: text → a (1, T) tensor of ids (a batch of one)."""
+    return torch.tensor(tokenizer.encode(text), dtype=torch.long).unsqueeze(0)
+
+
+def token_ids_to_text(token_ids: torch.Tensor, tokenizer: Tokenizer) -> str:
+    """The book's helper: a (1, T) or (T,) tensor of ids → text."""
+    if token_ids.dim() == 2:
+        if token_ids.shape[0] != 1:
+            raise ValueError("token_ids_to_text takes a batch of one")
+        token_ids = token_ids[0]
+    return tokenizer.decode(token_ids.tolist())
+
+
+def _check_text(text) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"expected text (str), got {type(text).__name__}")
+
+
+def _check_ids(ids: Iterable[int], n_vocab: int) -> list[int]:
+    ids = [int(i) for i in ids]
+    bad = [i for i in ids if not 0 <= i < n_vocab]
+    if bad:
+        raise ValueError(f"token id {bad[0]} is outside the vocabulary (0..{n_vocab - 1})")
+    return ids
