@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.tokenizer import ASSETS
+from core.tokenizer import ASSETS, BPETokenizer, CharTokenizer, Tokenizer
 
 DATA_ENV = "LLM_PLAYGROUND_DATA"
 CACHE_ENV = "LLM_PLAYGROUND_CACHE"
@@ -217,3 +217,24 @@ def tang_vocabulary() -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _tang_vocabulary(path: str) -> list[str]:
     return tang_parts(json.loads(Path(path).read_text(encoding="utf-8")))["vocabulary"]
+
+
+def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:
+    """The tokenizer a corpus is taught with ("gpt2" or "char"; `kind` overrides).
+
+    A character tokenizer's vocabulary is every character of the corpus plus "\\0";
+    for the Tang poems it is the tutorial's 8,548-character vocabulary.
+    """
+    kind = kind or get_corpus(name).tokenizer
+    if kind == "gpt2":
+        return BPETokenizer()
+    if kind != "char":
+        raise ValueError(f"unknown tokenizer kind {kind!r}: use 'gpt2' or 'char'")
+    return _char_tokenizer(name, str(corpus_path(name)))
+
+
+@functools.lru_cache(maxsize=4)
+def _char_tokenizer(name: str, path: str) -> CharTokenizer:
+    if name == "tang":
+        return CharTokenizer(tang_vocabulary(), name="tang-char")
+    return CharTokenizer.from_text(load_corpus(name), name=f"{name}-char")

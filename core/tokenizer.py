@@ -174,3 +174,21 @@ def _check_ids(ids: Iterable[int], n_vocab: int) -> list[int]:
     if bad:
         raise ValueError(f"token id {bad[0]} is outside the vocabulary (0..{n_vocab - 1})")
     return ids
+
+
+def token_pieces(tokenizer: Tokenizer, text: str) -> list[tuple[int, str, bytes]]:
+    """Each token of `text` as (id, shown text, raw bytes).
+
+    A byte-level BPE token can hold part of a character (a Chinese character is 3
+    UTF-8 bytes, often split over tokens); such a piece is shown as its bytes,
+    e.g. "<e4 bd>", so the learner sees which bytes make the character.
+    """
+    pieces = []
+    for token_id in tokenizer.encode(text):
+        raw = tokenizer.token_bytes(token_id)
+        try:
+            shown = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = "<" + " ".join(f"{b:02x}" for b in raw) + ">"
+        pieces.append((token_id, shown, raw))
+    return pieces

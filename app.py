@@ -1,0 +1,45 @@
+"""LLM Playground: build, train and poke a GPT in the browser.
+
+`build_app()` composes the tabs and returns the Blocks without serving it (tests
+build it directly); `python app.py` launches it. Host and port come from Gradio's
+usual GRADIO_SERVER_NAME / GRADIO_SERVER_PORT variables.
+"""
+
+from __future__ import annotations
+
+import os
+
+# No analytics, no telemetry: the app makes no outside request of its own.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import gradio as gr  # noqa: E402
+
+from playground import tokenizer_tab  # noqa: E402
+from playground.i18n import t  # noqa: E402
+
+TABS = (tokenizer_tab,)
+
+
+def build_app() -> gr.Blocks:
+    """Every tab in one Blocks."""
+    with gr.Blocks(title=t("app.title"), analytics_enabled=False) as demo:
+        gr.Markdown(f"# {t('app.title')}\n{t('app.intro')}")
+        with gr.Tabs():
+            for tab in TABS:
+                tab.build()
+    return demo
+
+
+def main() -> None:
+    from core.runtime import configure_cpu_threads, keep_freed_memory
+
+    configure_cpu_threads()
+    keep_freed_memory()
+    demo = build_app()
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(theme=gr.themes.Soft())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Gradio tabs of LLM Playground: thin wiring over `core/`."""

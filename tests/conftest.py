@@ -1,0 +1,104 @@
+"""Shared test fixtures: the team data folder, a tiny config, seeding, a live app."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _data_dir() -> Path | None:
+    env = os.environ.get("LLM_PLAYGROUND_DATA")
+    candidate = Path(env) if env else ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+DATA_DIR = _data_dir()
+# Tests read corpora from the team data folder and never download; a private cache
+# keeps them from touching the user's.
+if DATA_DIR is not None:
+    os.environ["LLM_PLAYGROUND_DATA"] = str(DATA_DIR)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def pytest_configure(config):
+    if IN_CI and DATA_DIR is None:
+        raise pytest.UsageError(
+            "CI=true but the data folder is missing: set LLM_PLAYGROUND_DATA or put "
+            "shared/data beside the project")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LLM_PLAYGROUND_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    if DATA_DIR is None:
+        pytest.skip("team data folder not found (set LLM_PLAYGROUND_DATA)")
+    return DATA_DIR
+
+
+@pytest.fixture
+def tiny_cfg():
+    from core.config import get_preset
+    return get_preset("tiny")
+
+
+@pytest.fixture
+def seeded():
+    torch.manual_seed(123)
+    return 123
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """`python app.py` in a subprocess, as a user starts it; yields its URL."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("app") / "app.log"
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
+               LLM_PLAYGROUND_CACHE=str(tmp_path_factory.mktemp("appcache")),
+               PYTHONUNBUFFERED="1")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"app did not answer within 120 s:\n{log_path.read_text()}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
