@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.tokenizer import ASSETS, BPETokenizer, CharTokenizer, Tokenizer
+from core.tokenizer import ASSETS, BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
 
 DATA_ENV = "LLM_PLAYGROUND_DATA"
 CACHE_ENV = "LLM_PLAYGROUND_CACHE"
@@ -40,7 +40,7 @@ class Corpus:
     relpath: str              # path inside a data folder / the cache
     url: str                  # the public source
     sha256: str
-    tokenizer: str            # "gpt2" or "char": the tokenizer this corpus is taught with
+    tokenizer: str            # "gpt2", "gpt2-subset" or "char": the default tokenizer
     licence: str
     language: str = "en"
     prepare: Callable[[bytes], str] = field(default=lambda raw: raw.decode("utf-8"), repr=False)
@@ -55,7 +55,7 @@ CORPORA: dict[str, Corpus] = {
         "the-verdict", 'Edith Wharton, "The Verdict" (1908)', "the-verdict.txt",
         "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/01_main-chapter-code/the-verdict.txt",
         "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-        tokenizer="gpt2", licence="public domain"),
+        tokenizer="gpt2-subset", licence="public domain"),
     "tiny-shakespeare": Corpus(
         "tiny-shakespeare", "Tiny Shakespeare (char-rnn)", "tinyshakespeare/input.txt",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
@@ -220,7 +220,10 @@ def _tang_vocabulary(path: str) -> list[str]:
 
 
 def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:
-    """The tokenizer a corpus is taught with ("gpt2" or "char"; `kind` overrides).
+    """The tokenizer a corpus is taught with; `kind` overrides.
+
+    Kinds: "gpt2" (full BPE), "gpt2-subset" (BPE with only the corpus's tokens) and
+    "char".
 
     A character tokenizer's vocabulary is every character of the corpus plus "\\0";
     for the Tang poems it is the tutorial's 8,548-character vocabulary.
@@ -228,9 +231,16 @@ def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:
     kind = kind or get_corpus(name).tokenizer
     if kind == "gpt2":
         return BPETokenizer()
+    if kind == "gpt2-subset":
+        return _subset_tokenizer(name, str(corpus_path(name)))
     if kind != "char":
-        raise ValueError(f"unknown tokenizer kind {kind!r}: use 'gpt2' or 'char'")
+        raise ValueError(f"unknown tokenizer kind {kind!r}: use 'gpt2', 'gpt2-subset' or 'char'")
     return _char_tokenizer(name, str(corpus_path(name)))
+
+
+@functools.lru_cache(maxsize=4)
+def _subset_tokenizer(name: str, path: str) -> SubsetBPETokenizer:
+    return SubsetBPETokenizer.from_text(load_corpus(name), name=f"{name}-gpt2-subset")
 
 
 @functools.lru_cache(maxsize=4)

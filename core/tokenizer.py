@@ -4,6 +4,9 @@ Two kinds, one interface (`name`, `n_vocab`, `encode`, `decode`, `eos_id`, `to_s
 - `BPETokenizer`: GPT-2's byte-pair encoding through tiktoken (chapter 2). It works
   offline: the two vocabulary files ship in `assets/gpt2/` and tiktoken is built from
   them instead of downloading.
+- `SubsetBPETokenizer`: GPT-2's BPE keeping only the tokens a corpus uses. The text is
+  split exactly as GPT-2 splits it, but the model needs output rows for ~1,400 tokens
+  instead of 50,257, which makes a small model on a laptop CPU ~10x faster.
 - `CharTokenizer`: one token per character, the vocabulary being every character of a
   corpus, sorted (as the Tang-poetry tutorial does). A character it has never seen is
   dropped by default (`unknown="skip"`) and listed by `unknown_chars`, or rejected with
@@ -35,6 +38,7 @@ class Tokenizer(Protocol):
     def encode(self, text: str) -> list[int]: ...
     def decode(self, ids: Iterable[int]) -> str: ...
     def token_bytes(self, token_id: int) -> bytes: ...
+    def unknown_pieces(self, text: str) -> list[str]: ...
     def to_spec(self) -> dict: ...
 
 
@@ -86,6 +90,51 @@ class BPETokenizer:
     def to_spec(self) -> dict:
         return {"type": "gpt2"}
 
+    def unknown_pieces(self, text: str) -> list[str]:
+        return []   # byte-level BPE can encode any text
+
+
+class SubsetBPETokenizer:
+    """GPT-2 BPE restricted to `keep_ids` (GPT-2 ids), renumbered 0..len-1.
+
+    A GPT-2 token outside the subset is dropped by `encode` and listed by
+    `unknown_pieces`. <|endoftext|> is always kept.
+    """
+
+    def __init__(self, keep_ids: Iterable[int], name: str = "gpt2-subset"):
+        self._bpe = BPETokenizer()
+        keep = sorted(set(int(i) for i in keep_ids) | {self._bpe.eos_id})
+        _check_ids(keep, self._bpe.n_vocab)
+        self.gpt2_ids = keep
+        self._to_local = {gpt2_id: i for i, gpt2_id in enumerate(keep)}
+        self.name = name
+        self.n_vocab = len(keep)
+        self.eos_id = self._to_local[self._bpe.eos_id]
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "gpt2-subset") -> "SubsetBPETokenizer":
+        return cls(BPETokenizer().encode(text), name=name)
+
+    def encode(self, text: str) -> list[int]:
+        local = self._to_local
+        return [local[i] for i in self._bpe.encode(text) if i in local]
+
+    def unknown_pieces(self, text: str) -> list[str]:
+        missing = (i for i in self._bpe.encode(text) if i not in self._to_local)
+        return list(dict.fromkeys(self._bpe.decode([i]) for i in missing))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self._bpe.decode(self.to_gpt2_ids(ids))
+
+    def to_gpt2_ids(self, ids: Iterable[int]) -> list[int]:
+        return [self.gpt2_ids[i] for i in _check_ids(ids, self.n_vocab)]
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self._bpe.token_bytes(self.to_gpt2_ids([token_id])[0])
+
+    def to_spec(self) -> dict:
+        return {"type": "gpt2-subset", "name": self.name, "ids": self.gpt2_ids}
+
 
 class CharTokenizer:
     """One token per character; the vocabulary is a sorted list of characters."""
@@ -117,6 +166,9 @@ class CharTokenizer:
         """Characters of `text` not in the vocabulary, in order of first appearance."""
         return list(dict.fromkeys(c for c in text if c not in self.stoi))
 
+    def unknown_pieces(self, text: str) -> list[str]:
+        return self.unknown_chars(text)
+
     def encode(self, text: str, unknown: str = "skip") -> list[int]:
         _check_text(text)
         if unknown not in ("skip", "error"):
@@ -144,6 +196,8 @@ def tokenizer_from_spec(spec: dict) -> Tokenizer:
     kind = spec.get("type") if isinstance(spec, dict) else None
     if kind == "gpt2":
         return BPETokenizer()
+    if kind == "gpt2-subset" and isinstance(spec.get("ids"), list):
+        return SubsetBPETokenizer(spec["ids"], name=spec.get("name", "gpt2-subset"))
     if kind == "char" and isinstance(spec.get("chars"), str):
         return CharTokenizer(list(spec["chars"]), name=spec.get("name", "char"))
     raise ValueError(f"not a tokenizer description: {spec!r:.200}")

@@ -44,7 +44,7 @@ def tokenize(text: str, char_source: str):
     counts = t("tok.counts", chars=len(text), bpe=len(bpe_pieces),
                bpe_ratio=len(text) / max(1, len(bpe_pieces)), char=len(char_pieces),
                vocab=char_tok.n_vocab)
-    unknown = char_tok.unknown_chars(text) if isinstance(char_tok, CharTokenizer) else []
+    unknown = char_tok.unknown_pieces(text)
     if unknown:
         counts += "\n\n" + t("tok.unknown", n=len(unknown), chars=" ".join(repr(c) for c in unknown[:30]))
     if any(_is_fragment(raw) for _, _, raw in bpe_pieces):
@@ -76,9 +76,9 @@ def build() -> None:
         counts_md = gr.Markdown()
         with gr.Row():
             bpe_hl = gr.HighlightedText(label=t("tok.bpe"), combine_adjacent=False,
-                                        show_legend=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
+                                        show_legend=False, show_inline_category=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
             char_hl = gr.HighlightedText(label=t("tok.char"), combine_adjacent=False,
-                                         show_legend=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
+                                         show_legend=False, show_inline_category=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
         headers = [t("tok.col_pos"), t("tok.col_id"), t("tok.col_token"), t("tok.col_bytes")]
         with gr.Row():
             bpe_df = gr.Dataframe(headers=headers, label=t("tok.table_bpe"), interactive=False,

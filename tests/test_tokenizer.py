@@ -84,3 +84,16 @@ def test_full_tang_corpus_gives_8548_characters(data_dir):
     vocab = tang_vocabulary()
     assert len(vocab) == 8548
     assert vocab[0] == "\0" and vocab == sorted(vocab)
+
+
+def test_subset_bpe_splits_like_gpt2_with_a_small_vocabulary():
+    from core.tokenizer import SubsetBPETokenizer
+    corpus = "the cat sat on the mat. the end"
+    tok = SubsetBPETokenizer.from_text(corpus)
+    full = BPETokenizer()
+    assert tok.n_vocab == len(set(full.encode(corpus))) + 1      # + <|endoftext|>
+    assert tok.decode(tok.encode(corpus)) == corpus
+    assert tok.to_gpt2_ids(tok.encode("the mat")) == full.encode("the mat")
+    assert tok.unknown_pieces("the dog") == [" dog"]
+    assert tok.decode(tok.encode("the dog")) == "the"
+    assert tokenizer_from_spec(tok.to_spec()).gpt2_ids == tok.gpt2_ids

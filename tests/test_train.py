@@ -1,0 +1,174 @@
+"""The trainer: learning, stop, pause, the NaN guard, exact resume."""
+
+import math
+import threading
+import time
+
+import pytest
+import torch
+
+import core.train as train_mod
+from core.checkpoint import load_checkpoint, save_checkpoint
+from core.config import get_preset
+from core.model import GPTModel
+from core.runtime import make_optimizer
+from core.tokenizer import CharTokenizer
+from core.train import (TrainCallbacks, TrainConfig, Trainer, calc_loss_batch,
+                        calc_loss_loader, lr_at)
+from core.data import create_dataloader
+
+TEXT = "the quick brown fox jumps over the lazy dog. " * 40
+
+
+@pytest.fixture
+def setup(seeded):
+    tok = CharTokenizer.from_text(TEXT)
+    ids = torch.tensor(tok.encode(TEXT))
+    cfg = get_preset("tiny", vocab_size=tok.n_vocab)
+    return tok, ids[:1600], ids[1600:], cfg
+
+
+def make_trainer(setup, steps=40, callbacks=None, **kwargs):
+    tok, train_ids, val_ids, cfg = setup
+    torch.manual_seed(0)
+    model = GPTModel(cfg)
+    tcfg = TrainConfig(max_steps=steps, batch_size=8, lr=3e-3, warmup_steps=5, eval_every=10,
+                       eval_batches=2, sample_every=20, sample_prompt="the ", sample_tokens=10)
+    return Trainer(model, tok, train_ids, val_ids, tcfg, callbacks, **kwargs)
+
+
+def test_loss_falls_on_a_tiny_corpus(setup):
+    evals = []
+    result = make_trainer(setup, 60, TrainCallbacks(on_eval=evals.append)).run()
+    assert result.status == "finished" and result.step == 60
+    assert evals[-1].train_loss < evals[0].train_loss - 0.5
+    assert evals[-1].val_perplexity == pytest.approx(math.exp(evals[-1].val_loss))
+
+
+def test_samples_come_from_a_fixed_prompt(setup):
+    samples = []
+    make_trainer(setup, 40, TrainCallbacks(on_sample=samples.append)).run()
+    assert [s.step for s in samples] == [20, 40]
+    assert all(s.text.startswith("the ") for s in samples)
+
+
+def test_stop_ends_within_one_step(setup):
+    stop = threading.Event()
+    steps = []
+
+    def on_step(info):
+        steps.append(info.step)
+        if info.step == 3:
+            stop.set()
+    result = make_trainer(setup, 1000, TrainCallbacks(on_step=on_step), stop_event=stop).run()
+    assert result.status == "stopped" and result.step == 3 and steps[-1] == 3
+
+
+def test_pause_holds_and_resume_continues(setup):
+    pause = threading.Event()
+    steps = []
+
+    def on_step(info):
+        steps.append(info.step)
+        if info.step == 2:
+            pause.set()
+    trainer = make_trainer(setup, 6, TrainCallbacks(on_step=on_step), pause_event=pause)
+    thread = threading.Thread(target=trainer.run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while len(steps) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert steps == [1, 2]               # held while paused
+    pause.clear()
+    thread.join(30)
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_nan_guard_trips_on_a_poisoned_batch_and_keeps_usable_weights(setup, monkeypatch):
+    real = train_mod.calc_loss_batch
+    calls = {"n": 0}
+
+    def poisoned(x, y, model, device):
+        calls["n"] += 1
+        loss = real(x, y, model, device)
+        return loss * float("nan") if calls["n"] == 15 else loss
+    monkeypatch.setattr(train_mod, "calc_loss_batch", poisoned)
+    trainer = make_trainer(setup, 40)
+    result = trainer.run()
+    assert result.status == "failed" and "nan" in result.reason.lower()
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+    x = trainer.train_tokens[:17].unsqueeze(0)
+    assert math.isfinite(real(x[:, :-1], x[:, 1:], trainer.model, "cpu").item())
+
+
+def test_absurd_learning_rate_is_caught(setup):
+    tok, train_ids, val_ids, cfg = setup
+    model = GPTModel(cfg)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    tcfg = TrainConfig(max_steps=30, batch_size=8, lr=1e9, warmup_steps=0, eval_every=10,
+                       sample_tokens=0)
+    result = Trainer(model, tok, train_ids, val_ids, tcfg).run()
+    assert result.status == "failed"
+    assert "learning rate" in result.reason or "nan" in result.reason.lower()
+    for k, v in model.state_dict().items():   # back to the last healthy weights
+        torch.testing.assert_close(v, before[k])
+
+
+def test_n_steps_equal_half_save_resume_half(setup, tmp_path):
+    losses_full = []
+    make_trainer(setup, 20, TrainCallbacks(on_step=lambda i: losses_full.append(i.loss))).run()
+
+    losses = []
+    first = make_trainer(setup, 20, TrainCallbacks(on_step=lambda i: losses.append(i.loss)))
+    first.stop_event = threading.Event()
+    cb = first.callbacks.on_step
+
+    def stop_at_10(info):
+        cb(info)
+        if info.step == 10:
+            first.stop_event.set()
+    first.callbacks.on_step = stop_at_10
+    assert first.run().status == "stopped"
+    save_checkpoint(tmp_path / "half", first.model, first.tokenizer, step=first.step,
+                    optimizer=first.optimizer)
+
+    tok, train_ids, val_ids, cfg = setup
+    ckpt, optimizer = load_checkpoint(tmp_path / "half", optimizer_factory=lambda m: make_optimizer(m, 3e-3))
+    second = Trainer(ckpt.model, tok, train_ids, val_ids, first.cfg,
+                     TrainCallbacks(on_step=lambda i: losses.append(i.loss)),
+                     optimizer=optimizer, start_step=ckpt.step)
+    assert second.run().status == "finished"
+    assert losses == pytest.approx(losses_full, rel=1e-4, abs=1e-5)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"max_steps": 0}, "max_steps"), ({"lr": float("nan")}, "learning rate"),
+    ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size")])
+def test_bad_settings_are_refused(setup, changes, message):
+    tok, train_ids, val_ids, cfg = setup
+    with pytest.raises(ValueError, match=message):
+        Trainer(GPTModel(cfg), tok, train_ids, val_ids, TrainConfig(**changes))
+
+
+def test_validation_split_shorter_than_context_is_refused(setup):
+    tok, train_ids, val_ids, cfg = setup
+    with pytest.raises(ValueError, match="validation split"):
+        Trainer(GPTModel(cfg), tok, train_ids, val_ids[:10], TrainConfig())
+
+
+def test_book_loss_helpers(setup):
+    tok, train_ids, _, cfg = setup
+    model = GPTModel(cfg)
+    loader = create_dataloader(train_ids, 4, cfg.context_length, shuffle=False)
+    x, y = next(iter(loader))
+    single = calc_loss_batch(x, y, model, "cpu").item()
+    assert calc_loss_loader(loader, model, "cpu", num_batches=1) == pytest.approx(single)
+    assert abs(single - math.log(tok.n_vocab)) < 0.3
+
+
+def test_lr_schedule():
+    assert lr_at(0, 100, 1.0, 10) == pytest.approx(0.1)
+    assert lr_at(9, 100, 1.0, 10) == pytest.approx(1.0)
+    assert lr_at(100, 100, 1.0, 10) == pytest.approx(0.1)
+    assert 0.1 < lr_at(55, 100, 1.0, 10) < 1.0
