@@ -15,27 +15,33 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
-from playground import tokenizer_tab  # noqa: E402
+from playground import pretrain_tab, tokenizer_tab  # noqa: E402
 from playground.i18n import t  # noqa: E402
+from playground.session import AppContext, ensure_learner_id, learner_state  # noqa: E402
 
-TABS = (tokenizer_tab,)
+TABS = (tokenizer_tab, pretrain_tab)
 
 
 def build_app() -> gr.Blocks:
-    """Every tab in one Blocks."""
+    """Every tab in one Blocks; each tab's build() gets the shared AppContext."""
     with gr.Blocks(title=t("app.title"), analytics_enabled=False) as demo:
         gr.Markdown(f"# {t('app.title')}\n{t('app.intro')}")
+        ctx = AppContext(learner=learner_state())
         with gr.Tabs():
             for tab in TABS:
-                tab.build()
+                tab.build(ctx)
+        demo.load(ensure_learner_id, ctx.learner, ctx.learner, api_visibility="private")
     return demo
 
 
 def main() -> None:
     from core.runtime import configure_cpu_threads, keep_freed_memory
 
+    from playground.session import REGISTRY
+
     configure_cpu_threads()
     keep_freed_memory()
+    REGISTRY.start_reaper()
     demo = build_app()
     demo.queue(default_concurrency_limit=4)
     demo.launch(theme=gr.themes.Soft())

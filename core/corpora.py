@@ -43,6 +43,7 @@ class Corpus:
     tokenizer: str            # "gpt2", "gpt2-subset" or "char": the default tokenizer
     licence: str
     language: str = "en"
+    sample_prompt: str = ""   # the trainer's fixed prompt for samples
     prepare: Callable[[bytes], str] = field(default=lambda raw: raw.decode("utf-8"), repr=False)
 
 
@@ -55,17 +56,19 @@ CORPORA: dict[str, Corpus] = {
         "the-verdict", 'Edith Wharton, "The Verdict" (1908)', "the-verdict.txt",
         "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/01_main-chapter-code/the-verdict.txt",
         "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-        tokenizer="gpt2-subset", licence="public domain"),
+        tokenizer="gpt2-subset", licence="public domain", sample_prompt="I had always thought"),
     "tiny-shakespeare": Corpus(
         "tiny-shakespeare", "Tiny Shakespeare (char-rnn)", "tinyshakespeare/input.txt",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
         "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-        tokenizer="char", licence="public domain (Shakespeare); collection MIT"),
+        tokenizer="char", licence="public domain (Shakespeare); collection MIT",
+        sample_prompt="ROMEO:\n"),
     "tang": Corpus(
         "tang", "全唐诗 Tang poems (chinese-poetry, TutorialLLM format)", "tang/data.json",
         "https://raw.githubusercontent.com/jingedawang/TutorialLLM/main/data.json",
         "9dbb1437ad9f0b70894f5f264712573113a8c338b212d1c37bd0f562663d6292",
         tokenizer="char", licence="poems public domain; chinese-poetry MIT", language="zh",
+        sample_prompt="月夜\n",
         prepare=_tang_pretrain_text),
 }
 

@@ -79,3 +79,11 @@ def random_batch(tokens: torch.Tensor, batch_size: int, max_length: int,
     offsets = torch.arange(max_length + 1)
     chunks = tokens[starts[:, None] + offsets]          # (B, max_length + 1), one gather
     return chunks[:, :-1], chunks[:, 1:]
+
+
+def tokenize_and_split(text: str, tokenizer, train_ratio: float = 0.9):
+    """Encode a whole text and split it: (train ids, validation ids) as 1-D tensors."""
+    ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+    if len(ids) < 2:
+        raise ValueError("the text gives fewer than 2 tokens with this tokenizer")
+    return train_val_split(ids, train_ratio)

@@ -346,3 +346,25 @@ def estimate_step_seconds(model_cfg, batch_size: int) -> float:
     """Rough seconds per training step, scaled from the measured throughput."""
     tokens = batch_size * model_cfg.context_length
     return estimate_flops_per_token(model_cfg) * tokens / measured_training_flops()
+
+
+# Training settings that go with each model preset (core.config.PRESETS). They tell a
+# story on 2 CPU cores; the book's own settings stay available as "gpt2-124m".
+TRAIN_PRESETS: dict[str, TrainConfig] = {
+    "cpu-demo": TrainConfig(max_steps=600, batch_size=16, lr=3e-3, warmup_steps=20,
+                            eval_every=25, sample_every=50),
+    "tang-char": TrainConfig(max_steps=1500, batch_size=16, lr=3e-3, warmup_steps=20,
+                             eval_every=50, sample_every=100, sample_tokens=64),
+    # The tutorial's own settings (batch 16, AdamW 1e-3).
+    "tang-tutorial": TrainConfig(max_steps=5000, batch_size=16, lr=1e-3, warmup_steps=0,
+                                 min_lr_ratio=1.0, eval_every=50, sample_every=100,
+                                 sample_tokens=64),
+    "gpt2-124m": TrainConfig(max_steps=100, batch_size=2, lr=4e-4, warmup_steps=0,
+                             min_lr_ratio=1.0, eval_every=5, eval_batches=5, sample_every=10,
+                             sample_temperature=0.0, sample_top_k=None, sample_tokens=50),
+    "gpt2-355m": TrainConfig(max_steps=100, batch_size=2, lr=4e-4, warmup_steps=0,
+                             min_lr_ratio=1.0, eval_every=5, eval_batches=5, sample_every=10,
+                             sample_temperature=0.0, sample_top_k=None, sample_tokens=50),
+    "tiny": TrainConfig(max_steps=200, batch_size=8, lr=3e-3, warmup_steps=5, eval_every=10,
+                        eval_batches=2, sample_every=20, sample_tokens=30),
+}

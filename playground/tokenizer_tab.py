@@ -61,7 +61,7 @@ def _is_fragment(raw: bytes) -> bool:
         return True
 
 
-def build() -> None:
+def build(ctx=None) -> None:
     """The tab's widgets and wiring (call inside a gr.Blocks)."""
     with gr.Tab(t("tok.tab"), id="tokenizer"):
         gr.Markdown(t("tok.intro"))
