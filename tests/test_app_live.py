@@ -86,7 +86,6 @@ def test_browser_tokenizer_tab(live_app):
             timeout=30_000)
         expect(table.get_by_role("gridcell", name="15496", exact=True)).to_be_visible()
         expect(page.get_by_text("22 characters")).to_be_visible()
-        page.wait_for_load_state("networkidle")
         shot = save_screenshot(page, "tokenizer-tab.png")
         assert shot.is_file() and shot.stat().st_size > 0
 

@@ -1,5 +1,6 @@
 """The Pretrain tab end to end: through gradio_client and in a real browser."""
 
+import re
 import time
 
 import pytest
@@ -80,4 +81,8 @@ def test_browser_start_draws_the_loss_curve(live_app):
         save_screenshot(page, "pretrain-tab.png")
         page.get_by_role("button", name="Stop", exact=True).click()
         page.get_by_text("Stopped.").wait_for()
+        # A refresh keeps the learner (id stored in the browser): the job is still theirs.
+        page.reload(wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Pretrain").click()
+        page.get_by_text(re.compile("stopped at step|finished: ")).first.wait_for(timeout=30_000)
         assert outside_requests(requests) == []
