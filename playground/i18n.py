@@ -131,6 +131,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "pre.save": {"en": "Save checkpoint", "zh": "保存检查点"},
     "pre.download": {"en": "Download (safetensors + JSON)", "zh": "下载（safetensors + JSON）"},
     "pre.load": {"en": "Load a checkpoint (.safetensors)", "zh": "加载检查点（.safetensors）"},
+    "pre.simplified": {"en": "show Tang poems in simplified characters", "zh": "唐诗以简体显示"},
     "pre.log_scale": {"en": "log-scale loss", "zh": "对数坐标"},
     "pre.samples": {"en": "Samples: from noise to words (fixed prompt, fixed seed)", "zh": "生成样例：从乱码到文字（固定提示与种子）"},
     "pre.col_step": {"en": "step", "zh": "步"},

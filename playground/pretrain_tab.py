@@ -7,7 +7,6 @@ learner, and a `gr.Timer` polls it once a second.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import tempfile
@@ -17,16 +16,18 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from core.checkpoint import CheckpointError, load_checkpoint
+from core.checkpoint import load_checkpoint
+from core.chinese import to_simplified
 from core.config import PRESETS, GPTConfig
-from core.corpora import (CORPORA, CorpusUnavailable, check_user_text, corpus_tokenizer,
+from core.corpora import (CORPORA, check_user_text, corpus_tokenizer,
                           decode_upload, load_corpus)
 from core.data import tokenize_and_split
-from core.jobs import JobBusy, JobSpec, JobState, SavedModel, TrainingJob
+from core.jobs import JobSpec, JobState, SavedModel, TrainingJob
 from core.model import GPTModel, count_parameters
 from core.runtime import pick_device
 from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer
 from core.train import TRAIN_PRESETS, TrainConfig, check_split, estimate_step_seconds
+from playground.errors import USER_ERRORS, friendly
 from playground.i18n import t
 from playground.plots import loss_figure
 from playground.session import REGISTRY, AppContext, learner_key
@@ -38,24 +39,10 @@ PRESET_CHOICES = ("cpu-demo", "tang-char", "tang-tutorial", "tiny", "gpt2-124m",
 MODEL_OVERRIDES = {"gpt2-124m": {"context_length": 256}, "gpt2-355m": {"context_length": 256}}
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_LOAD_BYTES = 2_000_000_000
-USER_ERRORS = (ValueError, TypeError, CorpusUnavailable, CheckpointError, JobBusy)
 
 # Checkpoints a learner loaded, kept so Start can continue from them (behind a lock).
 _LOADED: dict[str, object] = {}
 _LOADED_LOCK = threading.Lock()
-
-
-def _friendly(fn):
-    """Turn the core's clear ValueErrors into a message in the page (no traceback)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except USER_ERRORS as err:
-            raise gr.Error(str(err)) from err
-    return wrapper
 
 
 # ----- reading the setup ---------------------------------------------------------------
@@ -147,7 +134,7 @@ def _on_corpus(corpus: str):
     return gr.update(visible=corpus == OWN_TEXT), gr.update(visible=corpus == UPLOAD)
 
 
-@_friendly
+@friendly
 def _describe(corpus, own_text, upload, kind, preset, layers, heads, emb, context, batch):
     try:
         text, _ = _corpus_text(corpus, own_text, upload)
@@ -158,7 +145,7 @@ def _describe(corpus, own_text, upload, kind, preset, layers, heads, emb, contex
     return _describe_config(cfg, _int(batch, "batch size", 1, 512))
 
 
-@_friendly
+@friendly
 def _start(learner, corpus, own_text, upload, kind, preset, layers, heads, emb, context, batch,
            steps, lr, seed, resume, request: gr.Request):
     owner = learner_key(learner, request)
@@ -189,7 +176,7 @@ def _start(learner, corpus, own_text, upload, kind, preset, layers, heads, emb, 
 
 
 def _control(action: str):
-    @_friendly
+    @friendly
     def handler(learner, request: gr.Request):
         owner = learner_key(learner, request)
         job = REGISTRY.get(owner)
@@ -210,7 +197,7 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
 
 
-@_friendly
+@friendly
 def _save(learner, request: gr.Request):
     owner = learner_key(learner, request)
     job = REGISTRY.get(owner)
@@ -222,7 +209,7 @@ def _save(learner, request: gr.Request):
     return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", step=view.step)
 
 
-@_friendly
+@friendly
 def _load(learner, file_path, request: gr.Request):
     owner = learner_key(learner, request)
     if not file_path:
@@ -273,7 +260,12 @@ def _status(view) -> str:
     return "\n\n".join(lines)
 
 
-def _tick(learner, log_scale, last_key, request: gr.Request):
+def _sample_text(text: str, tokenizer_name: str, simplified: bool) -> str:
+    """Tang samples are in traditional characters; optionally show them simplified."""
+    return to_simplified(text) if simplified and tokenizer_name.startswith("tang") else text
+
+
+def _tick(learner, log_scale, simplified, last_key, request: gr.Request):
     """Timer handler: the current plot, status and samples (skipped when unchanged)."""
     try:
         owner = learner_key(learner, request)
@@ -284,10 +276,13 @@ def _tick(learner, log_scale, last_key, request: gr.Request):
     if job is None:
         return gr.skip(), t("pre.no_job_yet"), gr.skip(), last_key
     view = job.view(REGISTRY.queue_position(job))
-    key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value, bool(log_scale))
+    key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value,
+           bool(log_scale), bool(simplified))
     if key == last_key:
         return gr.skip(), gr.skip(), gr.skip(), last_key
-    samples = [[s.step, round(s.loss, 3), s.text] for s in reversed(view.samples)]
+    name = job.spec.tokenizer.name
+    samples = [[s.step, round(s.loss, 3), _sample_text(s.text, name, simplified)]
+               for s in reversed(view.samples)]
     return loss_figure(view.steps, view.evals, bool(log_scale)), _status(view), samples, key
 
 
@@ -337,7 +332,9 @@ def build(ctx: AppContext) -> None:
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
                 status_md = gr.Markdown(t("pre.no_job_yet"))
-                log_cb = gr.Checkbox(False, label=t("pre.log_scale"))
+                with gr.Row():
+                    log_cb = gr.Checkbox(False, label=t("pre.log_scale"))
+                    simplified_cb = gr.Checkbox(False, label=t("pre.simplified"))
                 loss_plot = gr.Plot(label=t("plot.loss_title"))
                 samples_df = gr.Dataframe(headers=[t("pre.col_step"), t("pre.col_loss"), t("pre.col_sample")],
                                           label=t("pre.samples"), wrap=True, interactive=False,
@@ -360,7 +357,8 @@ def build(ctx: AppContext) -> None:
             btn.click(_control(action), learner, message_md, api_name=action, concurrency_limit=None)
         save_btn.click(_save, learner, [download_files, message_md], api_name="save")
         load_file.upload(_load, [learner, load_file], message_md, api_name="load")
-        timer.tick(_tick, [learner, log_cb, last_key], [loss_plot, status_md, samples_df, last_key],
+        poll_inputs = [learner, log_cb, simplified_cb, last_key]
+        timer.tick(_tick, poll_inputs, [loss_plot, status_md, samples_df, last_key],
                    show_progress="hidden", concurrency_limit=None, api_name="poll")
-        log_cb.change(_tick, [learner, log_cb, last_key], [loss_plot, status_md, samples_df, last_key],
+        gr.on([log_cb.change, simplified_cb.change], _tick, poll_inputs, [loss_plot, status_md, samples_df, last_key],
                       show_progress="hidden", api_visibility="private")

@@ -1,7 +1,6 @@
 """Checkpoints: exact round trip, clear errors, and no broken file after a crash."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

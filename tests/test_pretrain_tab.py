@@ -84,9 +84,9 @@ def test_own_text_trains_and_reports(learner):
     view = wait_state(learner, {"finished"})
     assert view.steps and view.evals and view.samples
     assert view.evals[-1].train_loss < view.evals[0].train_loss + 1e-6 or len(view.evals) == 1
-    plot, status, samples, key = tab._tick(learner, False, None, None)
+    plot, status, samples, key = tab._tick(learner, False, False, None, None)
     assert "finished" in status and samples and key is not None
-    assert tab._tick(learner, False, key, None)[0] is not plot   # unchanged → skipped
+    assert tab._tick(learner, False, False, key, None)[0] is not plot   # unchanged → skipped
     files, message = tab._save(learner, None)
     assert files[0].endswith(".safetensors") and "step 25" in message
 
@@ -112,3 +112,9 @@ def test_describe_shows_parameter_count():
     text = tab._describe("the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16)
     assert "parameters" in text and "per step" in text
     assert "⚠" in tab._describe("tang-missing", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16)
+
+
+def test_tang_samples_can_be_shown_in_simplified_characters():
+    assert tab._sample_text("舉頭望明月", "tang-char", True) == "举头望明月"
+    assert tab._sample_text("舉頭望明月", "tang-char", False) == "舉頭望明月"
+    assert tab._sample_text("Hello", "the-verdict-gpt2-subset", True) == "Hello"

@@ -1,7 +1,6 @@
 """Tokenizers: GPT-2 BPE exact ids offline, round trips, the character tokenizer."""
 
 import pytest
-import torch
 
 from core.corpora import tang_vocabulary
 from core.tokenizer import (BPETokenizer, CharTokenizer, text_to_token_ids,
