@@ -188,6 +188,199 @@ STRINGS: dict[str, dict[str, str]] = {
     "picker.err.gone": {"en": "That model is no longer in your list: refresh the list.",
                         "zh": "该模型已不在你的列表中：请刷新列表。"},
     "picker.err.hub": {"en": "GPT-2 could not be loaded. {reason}", "zh": "无法加载 GPT-2。{reason}"},
+    # --- sampling lab tab ---
+    "samp.tab": {"en": "Sampling lab", "zh": "采样实验室"},
+    "samp.intro": {
+        "en": "A GPT does not write text: it gives a **probability to every possible next token**, "
+              "and a sampler picks one. **Temperature** divides the logits (below 1 sharpens, above 1 "
+              "flattens, 0 always takes the most likely token), **top-k** keeps the k likeliest "
+              "tokens, **top-p** keeps the likeliest tokens until their probabilities add up to p. "
+              "Fix the **seed** and the same settings give the same text, every time.",
+        "zh": "GPT 并不直接写字：它给**每一个可能的下一个词元打一个概率**，再由采样器挑一个。"
+              "**温度**会除以 logits（小于 1 更尖锐，大于 1 更平坦，0 总是取最可能的词元），"
+              "**top-k** 只保留最可能的 k 个词元，**top-p** 按概率从高到低保留词元，直到概率之和达到 p。"
+              "固定**随机种子**，同样的设置每次都生成同样的文字。",
+    },
+    "samp.prompt": {"en": "Prompt", "zh": "提示词"},
+    "samp.default_prompt": {"en": "I had always thought", "zh": "I had always thought"},
+    "samp.prompt_hint": {"en": "Type the start of a text…", "zh": "输入一段文字的开头……"},
+    "samp.simplified": {"en": "show a Tang model's output in simplified characters",
+                        "zh": "唐诗模型的输出以简体显示"},
+    "samp.seed": {"en": "seed (same seed + same settings = same text)",
+                  "zh": "随机种子（相同种子 + 相同设置 = 相同文字）"},
+    "samp.temperature": {"en": "temperature (0 = greedy)", "zh": "温度（0 = 贪心）"},
+    "samp.top_k": {"en": "top-k (0 = off)", "zh": "top-k（0 = 不限）"},
+    "samp.top_p": {"en": "top-p (1 = off)", "zh": "top-p（1 = 不限）"},
+    "samp.bars": {"en": "tokens shown", "zh": "显示的词元数"},
+    "samp.n_tokens": {"en": "tokens to generate", "zh": "生成的词元数"},
+    "samp.show": {"en": "Show next-token distribution", "zh": "显示下一个词元的分布"},
+    "samp.step": {"en": "Step: append the drawn token", "zh": "单步：追加抽中的词元"},
+    "samp.generate": {"en": "Generate", "zh": "生成"},
+    "samp.generated": {"en": "Generated text (prompt + continuation)", "zh": "生成的文字（提示词 + 续写）"},
+    "samp.plot": {"en": "Next-token probabilities", "zh": "下一个词元的概率"},
+    # --- comparison ---
+    "samp.compare_title": {
+        "en": "### Seed-locked comparison\nThe same prompt and seed under three settings. Press "
+              "again: the texts do not change, because the seed fixes every random number.",
+        "zh": "### 固定种子的对比\n同一提示词、同一种子，三种设置并排。再按一次，文字不会变，"
+              "因为种子固定了每一个随机数。",
+    },
+    "samp.setting": {"en": "Setting {n}", "zh": "设置 {n}"},
+    "samp.compare": {"en": "Compare the three settings", "zh": "对比三种设置"},
+    "samp.continuation": {"en": "Continuation {n}", "zh": "续写 {n}"},
+    "samp.compare_done": {
+        "en": "Seed {seed}, {n} tokens each. 1: {s1} · 2: {s2} · 3: {s3}",
+        "zh": "种子 {seed}，每个 {n} 个词元。1：{s1} · 2：{s2} · 3：{s3}",
+    },
+    "samp.setting_desc": {"en": "T={temperature:g}, top-k {top_k}, top-p {top_p}",
+                          "zh": "T={temperature:g}，top-k {top_k}，top-p {top_p}"},
+    "samp.setting_greedy": {"en": "greedy", "zh": "贪心"},
+    "samp.off": {"en": "off", "zh": "不限"},
+    # --- surprisal ---
+    "samp.surprisal_title": {
+        "en": "### Surprisal: how surprised is the model by each token?\nEach token is coloured by "
+              "−ln p, the model's surprise at seeing it after the tokens before it. The **average "
+              "surprisal is the cross-entropy loss** the model is trained to lower, and "
+              "**perplexity = e^loss**: the model is as unsure as if it picked uniformly among that "
+              "many tokens.",
+        "zh": "### 惊讶度：模型看到每个词元有多意外？\n每个词元按 −ln p 上色，即模型在前文之后看到它的意外程度。"
+              "**平均惊讶度就是交叉熵损失**（训练时要降低的那个数），**困惑度 = e^损失**："
+              "模型的不确定程度相当于在这么多个词元中均匀地随机挑一个。",
+    },
+    "samp.surprisal_text": {"en": "Text to score", "zh": "要打分的文字"},
+    "samp.default_surprisal": {
+        "en": "I HAD always thought Jack Gisburn rather a cheap genius--though a good fellow "
+              "enough--so it was no great surprise to me to hear that, in the height of his glory, "
+              "he had dropped his painting.",
+        "zh": "I HAD always thought Jack Gisburn rather a cheap genius--though a good fellow "
+              "enough--so it was no great surprise to me to hear that, in the height of his glory, "
+              "he had dropped his painting.",
+    },
+    "samp.score": {"en": "Colour by surprisal", "zh": "按惊讶度上色"},
+    "samp.surprisal_summary": {
+        "en": "**{n:,}** predictions · average loss (cross-entropy) **{loss:.3f} nats** · perplexity "
+              "**{ppl:,.1f}**. A uniform guess over all {vocab:,} tokens scores ln {vocab:,} = "
+              "{uniform:.2f} nats (perplexity {vocab:,}). Most surprising: {worst} ({worst_nats:.2f} nats).",
+        "zh": "共 **{n:,}** 次预测 · 平均损失（交叉熵）**{loss:.3f} 纳特** · 困惑度 **{ppl:,.1f}**。"
+              "在全部 {vocab:,} 个词元中均匀乱猜的损失是 ln {vocab:,} = {uniform:.2f} 纳特（困惑度 {vocab:,}）。"
+              "最意外的词元：{worst}（{worst_nats:.2f} 纳特）。",
+    },
+    "samp.surprisal_windows": {
+        "en": "The text is longer than the model's context of {context:,} tokens: it was scored in "
+              "{windows} windows, and a token at the start of a window sees only that window before it.",
+        "zh": "文字超过了模型 {context:,} 个词元的上下文：已分成 {windows} 段打分，"
+              "每段开头的词元只能看到本段里它前面的内容。",
+    },
+    "samp.legend_low": {"en": "0 nats: certain", "zh": "0 纳特：毫不意外"},
+    "samp.legend_high": {"en": "≥ {high:.1f} nats (ln of the vocabulary: a uniform guess)",
+                         "zh": "≥ {high:.1f} 纳特（词表大小的对数：均匀乱猜）"},
+    "samp.first_token": {"en": "the first token: nothing before it to predict it from",
+                         "zh": "第一个词元：前面没有内容可以用来预测它"},
+    "samp.token_tip": {"en": "−ln p = {nats:.2f} nats · p = {p:.2%}",
+                       "zh": "−ln p = {nats:.2f} 纳特 · p = {p:.2%}"},
+    # --- distribution summary ---
+    "samp.drawn": {
+        "en": "Drawn: {token} (id {id}, rank {rank:,} of {vocab:,}, probability {p:.1%} after "
+              "the filters).",
+        "zh": "抽中：{token}（id {id}，在 {vocab:,} 个中排第 {rank:,}，过滤后的概率 {p:.1%}）。",
+    },
+    "samp.kept": {
+        "en": "Top-k keeps {k:,} of {vocab:,} tokens; top-p then keeps {p:,}: the draw picks among these.",
+        "zh": "top-k 保留了 {vocab:,} 个中的 {k:,} 个；top-p 再保留 {p:,} 个：抽取就在这些里面进行。",
+    },
+    "samp.entropies": {
+        "en": "Entropy (how spread out the guess is): {plain:.2f} nats at T = 1 → {tempered:.2f} at "
+              "T = {temperature:g} → {final:.2f} after top-k/top-p. The most it can be is ln {vocab:,} "
+              "= {max:.2f} (all tokens equally likely).",
+        "zh": "熵（猜测有多分散）：T = 1 时 {plain:.2f} 纳特 → T = {temperature:g} 时 {tempered:.2f} → "
+              "top-k/top-p 之后 {final:.2f}。最大可能值是 ln {vocab:,} = {max:.2f}（所有词元一样可能）。",
+    },
+    "samp.greedy": {
+        "en": "Temperature 0 = **greedy decoding**: the most likely token is always taken, so top-k, "
+              "top-p and the seed change nothing.",
+        "zh": "温度 0 = **贪心解码**：总是取最可能的词元，所以 top-k、top-p 和随机种子都不起作用。",
+    },
+    # --- notices ---
+    "samp.notice.converted": {
+        "en": "This Tang model learned **traditional** characters, so your prompt was converted "
+              "(simplified → traditional): {before} → {after}",
+        "zh": "这个唐诗模型学的是**繁体字**，所以提示词已从简体转换为繁体：{before} → {after}",
+    },
+    "samp.notice.no_opencc": {
+        "en": "Simplified characters could not be converted for this Tang model: {reason}",
+        "zh": "无法为这个唐诗模型转换简体字：{reason}",
+    },
+    "samp.notice.unknown": {
+        "en": "{n} piece(s) are not in this model's vocabulary and were skipped: {pieces}",
+        "zh": "有 {n} 个片段不在这个模型的词表里，已跳过：{pieces}",
+    },
+    "samp.notice.cut": {
+        "en": "The prompt is {n:,} tokens but the model's context is {context:,}: only the last "
+              "{context:,} tokens are used ({cut:,} cut from the start).",
+        "zh": "提示词有 {n:,} 个词元，而模型的上下文只有 {context:,}：只用最后 {context:,} 个词元"
+              "（开头删去了 {cut:,} 个）。",
+    },
+    "samp.notice.eos": {
+        "en": "The model drew its end-of-text token after {n} token(s), so the text stops there.",
+        "zh": "模型在 {n} 个词元后抽到了“文本结束”词元，所以文字到此为止。",
+    },
+    "samp.notice.model": {"en": "Model: {label}", "zh": "模型：{label}"},
+    # --- errors ---
+    "samp.err.empty": {"en": "Please type a prompt first.", "zh": "请先输入提示词。"},
+    "samp.err.empty_text": {"en": "Please type a text to score first.", "zh": "请先输入要打分的文字。"},
+    "samp.err.not_text": {"en": "The prompt must be text.", "zh": "提示词必须是文字。"},
+    "samp.err.too_long": {
+        "en": "The text is too long ({n:,} characters): at most {limit:,} here.",
+        "zh": "文字太长（{n:,} 个字符）：这里最多 {limit:,} 个。",
+    },
+    "samp.err.nothing_left": {
+        "en": "None of this text is in the model's vocabulary ({pieces}): there is nothing left to "
+              "feed it. Try characters or words from its training text.",
+        "zh": "这段文字没有一个在模型的词表里（{pieces}）：没有可以输入给模型的内容。"
+              "请使用它训练语料里的字或词。",
+    },
+    "samp.err.two_tokens": {
+        "en": "The text must be at least two tokens long: the first token has nothing before it "
+              "to be predicted from.",
+        "zh": "文字至少要有两个词元：第一个词元前面没有内容，无法被预测。",
+    },
+    "samp.err.range": {
+        "en": "{name} must be a number from {low:g} to {high:g}, got {value!r}.",
+        "zh": "{name} 必须是 {low:g} 到 {high:g} 之间的数，收到的是 {value!r}。",
+    },
+    "samp.err.whole": {
+        "en": "{name} must be a whole number from {low:,} to {high:,}, got {value!r}.",
+        "zh": "{name} 必须是 {low:,} 到 {high:,} 之间的整数，收到的是 {value!r}。",
+    },
+    "samp.name.temperature": {"en": "temperature", "zh": "温度"},
+    "samp.name.top_k": {"en": "top-k", "zh": "top-k"},
+    "samp.name.top_p": {"en": "top-p", "zh": "top-p"},
+    "samp.name.seed": {"en": "seed", "zh": "随机种子"},
+    "samp.name.bars": {"en": "tokens shown", "zh": "显示的词元数"},
+    "samp.name.n_tokens": {"en": "tokens to generate", "zh": "生成的词元数"},
+    # --- chart ---
+    "samp.plot.title": {"en": "Next token: probability of the {n} likeliest",
+                        "zh": "下一个词元：最可能的 {n} 个的概率"},
+    "samp.plot.plain": {"en": "T = 1 (entropy {h:.2f} nats)", "zh": "T = 1（熵 {h:.2f} 纳特）"},
+    "samp.plot.tempered": {"en": "T = {temperature:g} (entropy {h:.2f} nats)",
+                           "zh": "T = {temperature:g}（熵 {h:.2f} 纳特）"},
+    "samp.plot.greedy": {"en": "T = 0, greedy (entropy 0)", "zh": "T = 0，贪心（熵 0）"},
+    "samp.plot.cut_k": {"en": "removed by top-k", "zh": "被 top-k 去掉"},
+    "samp.plot.cut_p": {"en": "removed by top-p", "zh": "被 top-p 去掉"},
+    "samp.plot.cumulative": {"en": "cumulative probability (what top-p reads)",
+                             "zh": "累计概率（top-p 读的就是它）"},
+    "samp.plot.top_p_line": {"en": "top-p = {p:g}", "zh": "top-p = {p:g}"},
+    "samp.plot.top_k_line": {"en": "top-k = {k}", "zh": "top-k = {k}"},
+    "samp.plot.drawn": {"en": "drawn", "zh": "抽中"},
+    "samp.plot.prob": {"en": "probability", "zh": "概率"},
+    "samp.plot.cum_axis": {"en": "cumulative", "zh": "累计"},
+    "samp.plot.token": {"en": "next token (most likely first)", "zh": "下一个词元（按可能性从高到低）"},
+    "samp.plot.hover": {
+        "en": "{token}<br>id {id} · rank {rank:,}<br>T = 1: {plain:.2%}<br>"
+              "T = {temperature:g}: {tempered:.2%}<br>after the filters: {final:.2%}",
+        "zh": "{token}<br>id {id} · 排名 {rank:,}<br>T = 1：{plain:.2%}<br>"
+              "T = {temperature:g}：{tempered:.2%}<br>过滤后：{final:.2%}",
+    },
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {
