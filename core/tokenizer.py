@@ -120,8 +120,17 @@ class SubsetBPETokenizer:
         return [local[i] for i in self._bpe.encode(text) if i in local]
 
     def unknown_pieces(self, text: str) -> list[str]:
-        missing = (i for i in self._bpe.encode(text) if i not in self._to_local)
-        return list(dict.fromkeys(self._bpe.decode([i]) for i in missing))
+        # Runs of neighbouring unknown tokens are decoded together, so a Chinese
+        # character split over two byte tokens shows as itself, not as "�".
+        pieces, run = [], []
+        for token_id in self._bpe.encode(text) + [self._bpe.eos_id]:
+            if token_id in self._to_local:
+                if run:
+                    pieces.append(self._bpe.decode(run))
+                run = []
+            else:
+                run.append(token_id)
+        return list(dict.fromkeys(pieces))
 
     def decode(self, ids: Iterable[int]) -> str:
         return self._bpe.decode(self.to_gpt2_ids(ids))

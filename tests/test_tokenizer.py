@@ -94,5 +94,6 @@ def test_subset_bpe_splits_like_gpt2_with_a_small_vocabulary():
     assert tok.decode(tok.encode(corpus)) == corpus
     assert tok.to_gpt2_ids(tok.encode("the mat")) == full.encode("the mat")
     assert tok.unknown_pieces("the dog") == [" dog"]
+    assert tok.unknown_pieces("the 你好 the 🎉") == [" 你好", " 🎉"]
     assert tok.decode(tok.encode("the dog")) == "the"
     assert tokenizer_from_spec(tok.to_spec()).gpt2_ids == tok.gpt2_ids
