@@ -15,11 +15,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
-from playground import pretrain_tab, sampling_tab, tokenizer_tab  # noqa: E402
+from playground import gd_tab, pretrain_tab, sampling_tab, tokenizer_tab  # noqa: E402
 from playground.i18n import t  # noqa: E402
 from playground.session import AppContext, ensure_learner_id, learner_state  # noqa: E402
 
-TABS = (tokenizer_tab, pretrain_tab, sampling_tab)
+TABS = (tokenizer_tab, pretrain_tab, sampling_tab, gd_tab)
 
 
 def build_app() -> gr.Blocks:

@@ -381,6 +381,166 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{token}<br>id {id} · 排名 {rank:,}<br>T = 1：{plain:.2%}<br>"
               "T = {temperature:g}：{tempered:.2%}<br>过滤后：{final:.2%}",
     },
+    # --- gradient-descent lab ---
+    "gd.tab": {"en": "Gradient descent", "zh": "梯度下降"},
+    "gd.intro": {
+        "en": "Training is a loop of *guess, measure, nudge*. Here the model has **one weight a** "
+              "and draws the line **y = a·x** through points that lie near **y = 2x**. We start "
+              "from a guess (a = 1) and measure how wrong the line is with the **loss** "
+              "L(a) = mean of (yᵢ − a·xᵢ)², a parabola in a whose lowest point is the best a "
+              "(near 2). Its **slope** dL/da = 2a·mean(x²) − 2·mean(x·y) says which way is "
+              "downhill, and each step moves **a ← a − η·slope**, η being the **learning rate**. "
+              "(The mean, not the sum Σ: the same parabola divided by the number of points, "
+              "so the bottom is at the same a.)",
+        "zh": "训练就是一个“猜测、衡量、微调”的循环。这里的模型只有**一个参数 a**，"
+              "用直线 **y = a·x** 去拟合大致落在 **y = 2x** 上的点。先猜一个值（a = 1），"
+              "再用**损失** L(a) = (yᵢ − a·xᵢ)² 的平均值衡量这条线错得有多远：它是关于 a 的一条抛物线，"
+              "最低点就是最好的 a（接近 2）。它的**斜率** dL/da = 2a·mean(x²) − 2·mean(x·y) "
+              "指出哪边是下坡，每一步更新 **a ← a − η·斜率**，η 就是**学习率**。"
+              "（这里用平均值而不是求和 Σ：同一条抛物线除以点的个数，最低点的 a 不变。）",
+    },
+    "gd.lr": {"en": "learning rate η", "zh": "学习率 η"},
+    "gd.lr_info": {
+        "en": "Above the critical rate 1/mean(x²) = {crit:.3f} every full-batch step overshoots "
+              "further than it started: a diverges.",
+        "zh": "超过临界学习率 1/mean(x²) = {crit:.3f} 时，每个全批量步骤都会冲过头、"
+              "离最低点越来越远：a 发散。",
+    },
+    "gd.batch": {"en": "batch size (points per step)", "zh": "批量大小（每步用几个点）"},
+    "gd.batch_info": {
+        "en": "{n} = all points (full batch); fewer = a mini-batch of randomly chosen points.",
+        "zh": "{n} = 全部点（全批量）；更少 = 每步随机挑选的小批量。",
+    },
+    "gd.a0": {"en": "starting guess a₀", "zh": "初始猜测 a₀"},
+    "gd.steps": {"en": "steps", "zh": "步数"},
+    "gd.noise": {"en": "noise in the points", "zh": "数据点的噪声"},
+    "gd.noise_info": {
+        "en": "y = 2x + noise. With noise, the best a is near 2 rather than exactly 2.",
+        "zh": "y = 2x + 噪声。有噪声时，最好的 a 接近 2，而不正好是 2。",
+    },
+    "gd.seed": {"en": "seed (which points each mini-batch picks)",
+                "zh": "随机种子（决定每个小批量挑哪些点）"},
+    "gd.run": {"en": "Run gradient descent", "zh": "运行梯度下降"},
+    "gd.plot": {"en": "Gradient descent, step by step", "zh": "梯度下降，一步一步"},
+    # --- the figure ---
+    "gd.plot.loss_title": {"en": "Loss L(a) = mean (y − a·x)²", "zh": "损失 L(a) = mean (y − a·x)²"},
+    "gd.plot.line_title": {"en": "The points and the line y = a·x", "zh": "数据点与直线 y = a·x"},
+    "gd.plot.parabola": {"en": "loss L(a)", "zh": "损失 L(a)"},
+    "gd.plot.best": {"en": "lowest point a*", "zh": "最低点 a*"},
+    "gd.plot.path": {"en": "path of a", "zh": "a 的路径"},
+    "gd.plot.route": {"en": "whole route (hover: each step)", "zh": "完整路径（悬停看每一步）"},
+    "gd.plot.now": {"en": "a now", "zh": "当前的 a"},
+    "gd.plot.points": {"en": "points", "zh": "数据点"},
+    "gd.plot.batch": {"en": "this step's batch", "zh": "本步的批量"},
+    "gd.plot.true_line": {"en": "y = 2x", "zh": "y = 2x"},
+    "gd.plot.fit": {"en": "y = a·x", "zh": "y = a·x"},
+    "gd.plot.frame_title": {
+        "en": "step {step} of {steps} · a = {a} · loss = {loss}",
+        "zh": "第 {step} / {steps} 步 · a = {a} · 损失 = {loss}",
+    },
+    "gd.plot.hover": {
+        "en": "step %{customdata[0]}<br>a = %{x:.4f}<br>loss = %{y:.4g}<br>slope used = %{customdata[1]}",
+        "zh": "第 %{customdata[0]} 步<br>a = %{x:.4f}<br>损失 = %{y:.4g}<br>所用斜率 = %{customdata[1]}",
+    },
+    "gd.plot.play": {"en": "▶ play", "zh": "▶ 播放"},
+    "gd.plot.pause": {"en": "❚❚ pause", "zh": "❚❚ 暂停"},
+    "gd.plot.slider": {"en": "step ", "zh": "步 "},
+    # --- the verdict under the figure ---
+    "gd.status.converged": {
+        "en": "**Converged.** After {steps} steps a = {a:.4f}, at the lowest point a* = {best:.4f} "
+              "(loss {loss:.4f}). η = {lr:g} is below the critical rate {crit:.3f}: each full-batch "
+              "step multiplies the distance to the bottom by 1 − 2η·mean(x²) = {factor:.2f}, "
+              "so it shrinks every step.",
+        "zh": "**已收敛。** {steps} 步之后 a = {a:.4f}，到了最低点 a* = {best:.4f}"
+              "（损失 {loss:.4f}）。η = {lr:g} 低于临界学习率 {crit:.3f}：每个全批量步骤把到最低点的距离"
+              "乘以 1 − 2η·mean(x²) = {factor:.2f}，所以距离一步步缩小。",
+    },
+    "gd.status.near": {
+        "en": "**Near the bottom.** After {steps} steps a = {a:.4f}; the lowest point is "
+              "a* = {best:.4f} (loss {loss:.4f}). Each step used only {b} of the {n} points, so "
+              "its slope is a noisy estimate of the true one: a gets close, then keeps jiggling "
+              "around a*. More points per batch, less jiggle.",
+        "zh": "**接近最低点。** {steps} 步之后 a = {a:.4f}；最低点 a* = {best:.4f}"
+              "（损失 {loss:.4f}）。每一步只用了 {n} 个点中的 {b} 个，所以斜率只是真实斜率的带噪声估计："
+              "a 会靠近最低点，然后在 a* 附近来回晃动。每批的点越多，晃动越小。",
+    },
+    "gd.status.slow": {
+        "en": "**Not there yet.** After {steps} steps a = {a:.4f}, still {dist:.3g} from the "
+              "lowest point a* = {best:.4f} (loss {loss:.4f}). Take more steps, or a larger η "
+              "(below the critical rate {crit:.3f}).",
+        "zh": "**还没到。** {steps} 步之后 a = {a:.4f}，离最低点 a* = {best:.4f} 还差 {dist:.3g}"
+              "（损失 {loss:.4f}）。多走几步，或者用更大的 η（但要低于临界学习率 {crit:.3f}）。",
+    },
+    "gd.status.growing": {
+        "en": "**Running away.** After {steps} steps a = {a:.4g} and the loss {loss:.4g} is "
+              "larger than at the start ({loss0:.4g}). η = {lr:g} is above the critical rate "
+              "{crit:.3f}: each step multiplies the distance to the bottom by "
+              "1 − 2η·mean(x²) = {factor:.2f}, more than 1 in size, so a jumps over the bottom "
+              "and lands further away each time. Given more steps it diverges.",
+        "zh": "**越跑越远。** {steps} 步之后 a = {a:.4g}，损失 {loss:.4g} 比开始时（{loss0:.4g}）还大。"
+              "η = {lr:g} 高于临界学习率 {crit:.3f}：每一步把到最低点的距离乘以 "
+              "1 − 2η·mean(x²) = {factor:.2f}，绝对值大于 1，所以 a 每次都跳过最低点、落得更远。"
+              "再多走几步就会发散。",
+    },
+    "gd.status.diverged": {
+        "en": "**Diverged at step {step}.** a reached {a:.3g} and the run stopped. "
+              "η = {lr:g} is above the critical rate 1/mean(x²) = {crit:.3f}: the step is so "
+              "large that a jumps over the bottom of the parabola and lands higher up on the "
+              "other side, where the slope is steeper, so the next jump is larger still "
+              "(the distance is multiplied by {factor:.2f} every step). Try η below {crit:.3f}.",
+        "zh": "**在第 {step} 步发散。** a 到了 {a:.3g}，运行停止。η = {lr:g} 高于临界学习率 "
+              "1/mean(x²) = {crit:.3f}：步子太大，a 跳过抛物线的最低点，落在另一侧更高的地方，"
+              "那里斜率更陡，于是下一跳更大（距离每步乘以 {factor:.2f}）。试试低于 {crit:.3f} 的 η。",
+    },
+    "gd.status.diverged_batch": {
+        "en": "**Diverged at step {step}.** a reached {a:.3g} and the run stopped. η = {lr:g} "
+              "is below the full-batch critical rate {crit:.3f}, but a mini-batch of {b} points "
+              "has its own parabola: when the batch holds large x values it is steeper and its "
+              "critical rate is smaller, so those steps overshoot. Lower η or use larger batches.",
+        "zh": "**在第 {step} 步发散。** a 到了 {a:.3g}，运行停止。η = {lr:g} 低于全批量的临界学习率 "
+              "{crit:.3f}，但 {b} 个点的小批量有自己的抛物线：批量里 x 较大时抛物线更陡、临界学习率更小，"
+              "这些步骤就会冲过头。调低 η，或用更大的批量。",
+    },
+    # --- next-token pairs ---
+    "gd.pairs_title": {
+        "en": "### From a sentence to training examples\n"
+              "A GPT is trained the same way, only with billions of weights: its loss measures "
+              "how badly it predicts the **next token**, and gradient descent nudges every weight "
+              "downhill, one mini-batch at a time. The examples come from plain text: every "
+              "prefix of a sentence is a context, the character after it is the answer.",
+        "zh": "### 从一句话到训练样本\n"
+              "GPT 的训练方式完全相同，只是参数有几十亿个：损失衡量它预测**下一个词元**有多差，"
+              "梯度下降把每个参数往下坡方向推一点，一次一个小批量。样本来自普通文本："
+              "句子的每个前缀都是一个上下文，紧跟其后的字就是答案。",
+    },
+    "gd.sentence": {"en": "Sentence", "zh": "句子"},
+    "gd.default_sentence": {"en": "今天天气很好", "zh": "今天天气很好"},
+    "gd.pairs_btn": {"en": "Make examples", "zh": "生成样本"},
+    "gd.col_n": {"en": "#", "zh": "#"},
+    "gd.col_context": {"en": "context (what the model reads)", "zh": "上下文（模型读到的）"},
+    "gd.col_next": {"en": "next token (what it should predict)", "zh": "下一个词元（应该预测的）"},
+    "gd.pairs_table": {"en": "Training examples: context → next token",
+                       "zh": "训练样本：上下文 → 下一个词元"},
+    # --- errors ---
+    "gd.err.range": {
+        "en": "{name} must be a number from {low} to {high}, got {value!r}",
+        "zh": "{name}必须是 {low} 到 {high} 之间的数，收到的是 {value!r}",
+    },
+    "gd.err.whole": {
+        "en": "{name} must be a whole number from {low} to {high}, got {value!r}",
+        "zh": "{name}必须是 {low} 到 {high} 之间的整数，收到的是 {value!r}",
+    },
+    "gd.err.lr": {
+        "en": "The learning rate must be a number above 0 (at most {high}), got {value!r}: "
+              "with η = 0 a never moves.",
+        "zh": "学习率必须是大于 0 的数（最大 {high}），收到的是 {value!r}：η = 0 时 a 永远不会动。",
+    },
+    "gd.err.empty_sentence": {"en": "Type a sentence first: it is empty.",
+                              "zh": "请先输入一个句子：现在是空的。"},
+    "gd.err.too_long": {
+        "en": "The sentence has {n} characters; at most {limit} fit in the table.",
+        "zh": "这个句子有 {n} 个字符；表格最多放 {limit} 个。",
+    },
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {
