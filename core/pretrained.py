@@ -100,11 +100,51 @@ def load_weights_into_gpt(gpt: GPTModel, params: dict[str, torch.Tensor]) -> Non
         _assign(gpt.out_head.weight, head, "lm_head.weight")
 
 
+def _cached_folder(repo_id: str, revision: str | None) -> Path | None:
+    """The folder of an earlier download, if both files are in the local cache."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        config = hf_hub_download(repo_id, "config.json", revision=revision, local_files_only=True)
+        hf_hub_download(repo_id, "model.safetensors", revision=revision, local_files_only=True)
+        return Path(config).parent
+    except Exception:  # not cached (or the cache is incomplete)
+        return None
+
+
+def _hub_reachable(timeout: float = 3.0) -> str | None:
+    """None if the Hub's host answers a TCP connection, else the reason it did not.
+
+    Checked first so that an offline machine gets its message in seconds, not after
+    the download client's retries.
+    """
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return "HF_HUB_OFFLINE is set"
+    from huggingface_hub import constants
+
+    url = urlsplit(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
+            return None
+    except OSError as err:
+        return f"cannot reach {url.hostname}: {err}"
+
+
 def _fetch(repo_id: str, revision: str | None) -> Path:
     """Download config.json and model.safetensors (cached) and return their folder."""
     from huggingface_hub import hf_hub_download
 
+    cached = _cached_folder(repo_id, revision)
+    if cached is not None:
+        return cached
     try:
+        reason = _hub_reachable()
+        if reason is not None:
+            raise ConnectionError(reason)
         config = hf_hub_download(repo_id, "config.json", revision=revision)
         hf_hub_download(repo_id, "model.safetensors", revision=revision)
     except Exception as err:  # offline, unknown repo, no safetensors file, …

@@ -82,3 +82,21 @@ def test_missing_folder_and_empty_source():
         load_gpt2("./no/such/folder")
     with pytest.raises(ValueError, match="repo id"):
         load_gpt2("  ")
+
+
+def test_hub_path_uses_the_download_cache(reference, monkeypatch):
+    """A repo id goes through huggingface-hub; a cached copy needs no network."""
+    import huggingface_hub
+    ref, folder = reference
+    calls = []
+
+    def fake_download(repo_id, filename, revision=None, local_files_only=False):
+        calls.append((repo_id, filename, local_files_only))
+        return str(folder / filename)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    ours = load_gpt2("gpt2-124m")
+    assert calls == [("openai-community/gpt2", "config.json", True),
+                     ("openai-community/gpt2", "model.safetensors", True)]
+    idx = torch.randint(0, 211, (1, 10))
+    with torch.no_grad():
+        torch.testing.assert_close(ours(idx), ref(idx).logits, rtol=1e-4, atol=1e-4)
