@@ -22,6 +22,7 @@ from core.gradient_descent import (GDStep, best_a, critical_lr, gd_run, loss, ma
                                    next_token_pairs, step_factor)
 from playground.errors import friendly
 from playground.i18n import t
+from playground.inputs import read_number, read_whole
 
 
 # The points: y = 2x + noise at x = 0.2, 0.4, …, 2.0. Their noise is drawn with a fixed
@@ -47,20 +48,11 @@ CURVE_COLOUR, POINT_COLOUR, BATCH_COLOUR = "#94a3b8", "#64748b", "#f59e0b"
 # ----- reading the input ---------------------------------------------------------------
 
 def _number(value, key: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
-        raise gr.Error(t("gd.err.range", name=t(key), low=low, high=high, value=value))
-    return number
+    return read_number(value, t(key), low, high)
 
 
 def _whole(value, key: str, low: int, high: int) -> int:
-    number = _number(value, key, low, high)
-    if number != int(number):
-        raise gr.Error(t("gd.err.whole", name=t(key), low=low, high=high, value=value))
-    return int(number)
+    return read_whole(value, t(key), low, high)
 
 
 def _learning_rate(value) -> float:

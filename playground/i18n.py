@@ -344,11 +344,11 @@ STRINGS: dict[str, dict[str, str]] = {
               "to be predicted from.",
         "zh": "文字至少要有两个词元：第一个词元前面没有内容，无法被预测。",
     },
-    "samp.err.range": {
+    "err.range": {
         "en": "{name} must be a number from {low:g} to {high:g}, got {value!r}.",
         "zh": "{name} 必须是 {low:g} 到 {high:g} 之间的数，收到的是 {value!r}。",
     },
-    "samp.err.whole": {
+    "err.whole": {
         "en": "{name} must be a whole number from {low:,} to {high:,}, got {value!r}.",
         "zh": "{name} 必须是 {low:,} 到 {high:,} 之间的整数，收到的是 {value!r}。",
     },
@@ -522,14 +522,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "gd.pairs_table": {"en": "Training examples: context → next token",
                        "zh": "训练样本：上下文 → 下一个词元"},
     # --- errors ---
-    "gd.err.range": {
-        "en": "{name} must be a number from {low} to {high}, got {value!r}",
-        "zh": "{name}必须是 {low} 到 {high} 之间的数，收到的是 {value!r}",
-    },
-    "gd.err.whole": {
-        "en": "{name} must be a whole number from {low} to {high}, got {value!r}",
-        "zh": "{name}必须是 {low} 到 {high} 之间的整数，收到的是 {value!r}",
-    },
     "gd.err.lr": {
         "en": "The learning rate must be a number above 0 (at most {high}), got {value!r}: "
               "with η = 0 a never moves.",

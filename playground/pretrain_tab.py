@@ -29,6 +29,7 @@ from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer
 from core.train import TRAIN_PRESETS, TrainConfig, check_split, estimate_step_seconds
 from playground.errors import USER_ERRORS, friendly
 from playground.i18n import t
+from playground.inputs import read_whole
 from playground.plots import loss_figure
 from playground.session import REGISTRY, AppContext, learner_key
 
@@ -71,23 +72,13 @@ def _tokenizer(corpus: str, kind: str, text: str):
     return SubsetBPETokenizer.from_text(text, "own-gpt2-subset") if kind == "gpt2-subset" else BPETokenizer()
 
 
-def _int(value, name: str, low: int, high: int) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number") from None
-    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value}")
-    return int(number)
-
-
 def _model_config(preset, layers, heads, emb, context, vocab_size) -> GPTConfig:
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}")
     base = PRESETS[preset]
-    return base.replace(vocab_size=vocab_size, n_layers=_int(layers, "layers", 1, 48),
-                        n_heads=_int(heads, "heads", 1, 32), emb_dim=_int(emb, "embedding size", 8, 2048),
-                        context_length=_int(context, "context", 4, 2048))
+    return base.replace(vocab_size=vocab_size, n_layers=read_whole(layers, "layers", 1, 48),
+                        n_heads=read_whole(heads, "heads", 1, 32), emb_dim=read_whole(emb, "embedding size", 8, 2048),
+                        context_length=read_whole(context, "context", 4, 2048))
 
 
 def _train_config(preset, batch, steps, lr, seed, sample_prompt) -> TrainConfig:
@@ -96,9 +87,9 @@ def _train_config(preset, batch, steps, lr, seed, sample_prompt) -> TrainConfig:
     except (TypeError, ValueError):
         raise ValueError("learning rate must be a number") from None
     base = TRAIN_PRESETS.get(preset, TRAIN_PRESETS["cpu-demo"])
-    cfg = TrainConfig(**{**base.__dict__, "batch_size": _int(batch, "batch size", 1, 512),
-                         "max_steps": _int(steps, "steps", 1, 1_000_000), "lr": lr,
-                         "seed": _int(seed, "seed", 0, 2**31 - 1), "sample_prompt": sample_prompt})
+    cfg = TrainConfig(**{**base.__dict__, "batch_size": read_whole(batch, "batch size", 1, 512),
+                         "max_steps": read_whole(steps, "steps", 1, 1_000_000), "lr": lr,
+                         "seed": read_whole(seed, "seed", 0, 2**31 - 1), "sample_prompt": sample_prompt})
     cfg.warmup_steps = min(cfg.warmup_steps, max(0, cfg.max_steps // 10))
     cfg.check()
     return cfg
@@ -142,7 +133,7 @@ def _describe(corpus, own_text, upload, kind, preset, layers, heads, emb, contex
     except USER_ERRORS as err:
         return t("pre.setup_problem", reason=err)
     cfg = _model_config(preset, layers, heads, emb, context, vocab)
-    return _describe_config(cfg, _int(batch, "batch size", 1, 512))
+    return _describe_config(cfg, read_whole(batch, "batch size", 1, 512))
 
 
 @friendly

@@ -19,6 +19,7 @@ from core.chinese import ConversionUnavailable, to_simplified, to_traditional
 from core.generate import generate, generate_stream
 from playground.errors import friendly
 from playground.i18n import t
+from playground.inputs import read_number, read_whole
 from playground.model_picker import ModelPicker, PickedModel, resolve_model
 from playground.sampling_plots import distribution_figure, surprisal_html, token_label
 from playground.session import AppContext, learner_key
@@ -40,22 +41,11 @@ STREAM_EVERY_S = 0.05          # how often a stream updates the page
 # ----- reading the input ---------------------------------------------------------------
 
 def _number(value, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
-        raise gr.Error(t("samp.err.range", name=t(f"samp.name.{name}"), low=low, high=high,
-                         value=_short(value, 40) if isinstance(value, str) else value))
-    return number
+    return read_number(value, t(f"samp.name.{name}"), low, high)
 
 
 def _whole(value, name: str, low: int, high: int) -> int:
-    number = _number(value, name, low, high)
-    if number != int(number):
-        raise gr.Error(t("samp.err.whole", name=t(f"samp.name.{name}"), low=low, high=high,
-                         value=value))
-    return int(number)
+    return read_whole(value, t(f"samp.name.{name}"), low, high)
 
 
 def _settings(temperature, top_k, top_p) -> tuple[float, int | None, float | None]:
