@@ -63,10 +63,16 @@ class FeedForward(nn.Module):
 
 @dataclass
 class LayerKV:
-    """One layer's cached keys and values, each (B, H, max_len, D)."""
+    """One layer's cached keys and values, each (B, H, max_len, D).
+
+    `qkv_weight` / `qkv_bias`: the layer's three projection matrices stacked into one
+    (3C, C) matrix, made once per cache (see `MultiHeadAttention.stacked_qkv`).
+    """
 
     keys: torch.Tensor
     values: torch.Tensor
+    qkv_weight: torch.Tensor | None = None
+    qkv_bias: torch.Tensor | None = None
 
 
 class KVCache:
@@ -74,6 +80,8 @@ class KVCache:
 
     `length` is how many positions are filled. The buffers are allocated once for
     `max_len` positions, so appending a token writes in place and copies nothing.
+    A cache belongs to one generation: it also keeps each layer's stacked QKV
+    weights, taken when the cache is made, so every step does one multiply, not three.
     """
 
     def __init__(self, cfg: GPTConfig, batch_size: int, max_len: int | None = None,
@@ -119,6 +127,27 @@ class MultiHeadAttention(nn.Module):
         B, T, _ = x.shape
         return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
 
+    def _stacked_projection(self, x: torch.Tensor, cache: LayerKV):
+        """Queries, keys and values with one matrix multiply instead of three.
+
+        Stacking W_query, W_key and W_value into one (3C, C) matrix gives the same
+        numbers side by side (GPT-2's own code stores them that way, as `c_attn`).
+        Generation runs one token at a time, where a multiply costs mostly its fixed
+        overhead and reading the weights, so the stacked copy is made once per cache.
+        It is kept input-major, (C, 3C) in memory like GPT-2's `c_attn`, a layout the
+        CPU's matrix-vector kernel reads faster.
+        """
+        if cache.qkv_weight is None:
+            layers = (self.W_query, self.W_key, self.W_value)
+            stacked = torch.cat([layer.weight for layer in layers])           # (3C, C)
+            cache.qkv_weight = stacked.T.contiguous().T    # same values, (C, 3C) in memory
+            if self.W_query.bias is not None:
+                cache.qkv_bias = torch.cat([layer.bias for layer in layers])
+        B, T, _ = x.shape
+        qkv = F.linear(x, cache.qkv_weight, cache.qkv_bias)     # (B, T, 3C)
+        qkv = qkv.view(B, T, 3, self.num_heads, self.head_dim)
+        return qkv.permute(2, 0, 3, 1, 4)                       # 3 × (B, H, T, D)
+
     def forward(self, x: torch.Tensor, cache: LayerKV | None = None, start: int = 0,
                 need_weights: bool = False, fast: bool = True):
         """x: (B, T, C) → (B, T, C), plus the weights (B, H, T, start+T) if asked.
@@ -127,9 +156,12 @@ class MultiHeadAttention(nn.Module):
         everything cached before them.
         """
         B, T, _ = x.shape
-        queries = self._split_heads(self.W_query(x))  # (B, H, T, D)
-        keys = self._split_heads(self.W_key(x))
-        values = self._split_heads(self.W_value(x))
+        if cache is not None and fast:
+            queries, keys, values = self._stacked_projection(x, cache)
+        else:
+            queries = self._split_heads(self.W_query(x))  # (B, H, T, D)
+            keys = self._split_heads(self.W_key(x))
+            values = self._split_heads(self.W_value(x))
 
         if cache is not None:
             end = start + T
@@ -181,7 +213,7 @@ class TransformerBlock(nn.Module):
         self.ff = FeedForward(cfg)
         self.norm1 = LayerNorm(cfg.emb_dim)
         self.norm2 = LayerNorm(cfg.emb_dim)
-        self.drop_shortcut = nn.Dropout(cfg.drop_rate)
+        self.drop_shortcut = nn.Dropout(cfg.drop_rate) if cfg.drop_rate > 0 else nn.Identity()
 
     def forward(self, x, cache: LayerKV | None = None, start: int = 0,
                 need_weights: bool = False, fast: bool = True):
@@ -217,7 +249,7 @@ class GPTModel(nn.Module):
         self.fast_attention = fast_attention
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.emb_dim)
         self.pos_emb = nn.Embedding(cfg.context_length, cfg.emb_dim)
-        self.drop_emb = nn.Dropout(cfg.drop_rate)
+        self.drop_emb = nn.Dropout(cfg.drop_rate) if cfg.drop_rate > 0 else nn.Identity()
         self.trf_blocks = nn.ModuleList(TransformerBlock(cfg) for _ in range(cfg.n_layers))
         self.final_norm = LayerNorm(cfg.emb_dim)
         self.out_head = nn.Linear(cfg.emb_dim, cfg.vocab_size, bias=False)

@@ -1,0 +1,549 @@
+"""How fast is our GPT? A benchmark you can run: `python -m core.bench`.
+
+Everything is measured in one process, with the same thread count, the same model
+sizes, the same weights and the same token data, so the ratios printed at the end
+compare implementations and not machines.
+
+1. Training tokens/s (forward, cross-entropy on next-token targets, backward,
+   AdamW step) of
+   - ours: `GPTModel` (fused attention) with `make_optimizer` (fused AdamW),
+   - transformers' `GPT2LMHeadModel` of the same size (SDPA attention, tied
+     weights, the same optimizer) — the same parameter count is asserted,
+   - the book's style: explicit softmax attention and a plain for-loop AdamW.
+   Model FLOPs utilisation (MFU) says how much of the machine that is: FLOPs per
+   token over FLOPs the processor can do, with the peak measured in this run as
+   the best float32 matrix multiply.
+2. Generation tokens/s (greedy, batch 1) of our KV-cache `generate`, the book's
+   no-cache `generate_text_simple` and transformers' `generate`. Producing one
+   token reads every weight once, so memory bandwidth (also measured here) sets
+   a speed limit: bandwidth / bytes of weights.
+
+Timing method: warm up first, then time several repeats with `time.perf_counter`,
+taking turns between the implementations, and keep the best repeat. On a shared
+machine other programs steal time; the load average is reported for that reason.
+
+transformers is a development-only dependency; without it its columns are empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.config import GPTConfig, get_preset
+from core.generate import generate, generate_text_simple
+from core.model import GPTModel, count_parameters
+from core.runtime import (configure_cpu_threads, keep_freed_memory, make_optimizer,
+                          release_memory)
+
+SEED = 123
+LR, WEIGHT_DECAY = 4e-4, 0.1   # the book's AdamW settings
+
+
+@dataclass(frozen=True)
+class TrainCase:
+    """One training benchmark: a model shape and a batch size."""
+
+    name: str
+    cfg: GPTConfig
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class GenerateCase:
+    """One generation benchmark: a model shape, a prompt length, tokens to make."""
+
+    name: str
+    cfg: GPTConfig
+    prompt_tokens: int
+    new_tokens: int
+    quick_new_tokens: int
+
+
+def _gpt2_like(**sizes) -> GPTConfig:
+    """A config that matches GPT-2's layout exactly: QKV biases, tied head, no dropout."""
+    return GPTConfig(**sizes, drop_rate=0.0, qkv_bias=True, tie_weights=True)
+
+
+TRAIN_CASES = {
+    "a": TrainCase("a", _gpt2_like(vocab_size=50257, context_length=256, emb_dim=256,
+                                   n_heads=4, n_layers=4), batch_size=8),
+    "b": TrainCase("b", _gpt2_like(vocab_size=65, context_length=64, emb_dim=128,
+                                   n_heads=4, n_layers=4), batch_size=12),
+}
+GENERATE_CASES = {
+    "b": GenerateCase("b", _gpt2_like(vocab_size=65, context_length=256, emb_dim=128,
+                                      n_heads=4, n_layers=4),
+                      prompt_tokens=4, new_tokens=200, quick_new_tokens=200),
+    "c": GenerateCase("c", get_preset("gpt2-124m", drop_rate=0.0, qkv_bias=True,
+                                      tie_weights=True),
+                      prompt_tokens=4, new_tokens=100, quick_new_tokens=30),
+}
+
+# (description, section, case, ratio or value key, threshold)
+TARGETS = [
+    ("training (a) ours / transformers", "training", "a", "ours_vs_transformers", 1.0),
+    ("training (b) ours / transformers", "training", "b", "ours_vs_transformers", 1.15),
+    ("generation (b) ours / transformers", "generation", "b", "ours_vs_transformers", 1.3),
+    ("generation (b) ours / no cache", "generation", "b", "ours_vs_no_cache", 5.0),
+    ("generation (c) ours / no cache", "generation", "c", "ours_vs_no_cache", 3.4),
+    ("generation (c) ours tokens/s", "generation", "c", "ours_tokens_per_s", 20.0),
+]
+
+
+# ---------------------------------------------------------------- timing helpers
+
+def seed_everything(seed: int = SEED) -> None:
+    """Same random weights and data every run (torch is the only source of randomness)."""
+    torch.manual_seed(seed)
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def time_in_turns(fns: dict[str, Callable[[], object]], repeats: int,
+                  warmups: dict[str, Callable[[], object]] | None = None) -> dict[str, float]:
+    """Best seconds per call of each function, run in turns (a b c, b c a, c a b, …).
+
+    Each is first warmed up (by its entry in `warmups`, a smaller job, or one call):
+    the first call pays for memory allocation and one-off setup. Taking turns spreads
+    a slow moment of the machine over all of them; keeping the best repeat drops such
+    moments, since other work can only ever add time.
+    """
+    for name, fn in fns.items():
+        (warmups or {}).get(name, fn)()
+    names = list(fns)
+    best = {name: float("inf") for name in names}
+    for r in range(repeats):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            best[name] = min(best[name], time_once(fns[name]))
+    return best
+
+
+# ---------------------------------------------------------------- the machine
+
+def measure_matmul_peak(n: int = 2048, repeats: int = 10) -> float:
+    """Best FLOP/s of an n×n float32 matrix multiply: what the cores can do at most."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)  # warm up
+    best = min(time_once(lambda: torch.mm(a, b)) for _ in range(repeats))
+    return 2 * n ** 3 / best
+
+
+def measure_memory_bandwidth(n_bytes: int = 1 << 30, repeats: int = 5) -> float:
+    """Best bytes/s of reading a ~1 GB float32 tensor (a sum), far bigger than any cache."""
+    x = torch.ones(n_bytes // 4)
+    x.sum()  # warm up
+    best = min(time_once(x.sum) for _ in range(repeats))
+    return x.numel() * 4 / best
+
+
+# ---------------------------------------------------------------- the models
+
+def transformers_version() -> str | None:
+    try:
+        import transformers
+    except ImportError:
+        return None
+    return transformers.__version__
+
+
+def build_transformers_gpt2(cfg: GPTConfig) -> nn.Module:
+    """transformers' GPT-2 with the sizes of `cfg`: SDPA attention, no dropout, tied."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    hf_cfg = GPT2Config(
+        vocab_size=cfg.vocab_size, n_positions=cfg.context_length, n_embd=cfg.emb_dim,
+        n_layer=cfg.n_layers, n_head=cfg.n_heads, resid_pdrop=0.0, embd_pdrop=0.0,
+        attn_pdrop=0.0, tie_word_embeddings=True, attn_implementation="sdpa",
+        # No special tokens: random data may hold any id, and without an end-of-text
+        # token `generate` cannot stop early (and does not forbid that token).
+        bos_token_id=None, eos_token_id=None, pad_token_id=None)
+    seed_everything()
+    model = GPT2LMHeadModel(hf_cfg)
+    assert model.config._attn_implementation == "sdpa"
+    return model
+
+
+def build_models(cfg: GPTConfig, with_transformers: bool,
+                 with_book: bool = True) -> dict[str, nn.Module]:
+    """ours, the book's (explicit attention) and transformers' (if asked) — same weights.
+
+    transformers' weights are copied into ours with the pretrained-GPT-2 loader, so
+    all of them start from identical numbers.
+    """
+    seed_everything()
+    models: dict[str, nn.Module] = {"ours": GPTModel(cfg)}
+    if with_transformers:
+        from core.pretrained import load_weights_into_gpt
+
+        hf = build_transformers_gpt2(cfg)
+        load_weights_into_gpt(models["ours"], hf.state_dict())
+        models["transformers"] = hf
+    if with_book:
+        models["book"] = GPTModel(cfg, fast_attention=False)
+        models["book"].load_state_dict(models["ours"].state_dict())
+    counts = {name: count_parameters(m) for name, m in models.items()}
+    assert len(set(counts.values())) == 1, f"parameter counts differ: {counts}"
+    return models
+
+
+def logits_of(model: nn.Module, idx: torch.Tensor) -> torch.Tensor:
+    """Logits from our model (a tensor) or from transformers' (an output object)."""
+    out = model(idx)
+    return out if isinstance(out, torch.Tensor) else out.logits
+
+
+# ---------------------------------------------------------------- training
+
+def training_flops_per_token(cfg: GPTConfig, n_params: int) -> float:
+    """FLOPs to train on one token: 6·N + 12·L·T·C (the PaLM / nanoGPT estimate).
+
+    N counts the weights used in matrix multiplies: every parameter except the
+    position embedding (the tied token embedding counts, as the output head). Each
+    weight does a multiply and an add (2 FLOPs) forward and twice that backward: 6·N.
+    Attention scores and their weighted sum add 2·2·T·C per layer forward, ×3 with
+    backward: 12·L·T·C, with T the full context (masked half included).
+    """
+    n = n_params - cfg.context_length * cfg.emb_dim
+    return 6 * n + 12 * cfg.n_layers * cfg.context_length * cfg.emb_dim
+
+
+def make_training_step(model: nn.Module, optimizer: torch.optim.Optimizer,
+                       inputs: torch.Tensor, targets: torch.Tensor,
+                       steps: int) -> Callable[[], None]:
+    """A function doing `steps` optimizer steps on the same batch."""
+    def run() -> None:
+        for _ in range(steps):
+            logits = logits_of(model, inputs)
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return run
+
+
+def bench_training(case: TrainCase, steps: int, repeats: int,
+                   with_transformers: bool) -> dict:
+    """Training tokens/s of each implementation on the same random batch."""
+    cfg = case.cfg
+    models = build_models(cfg, with_transformers)
+    optimizers = {
+        "ours": make_optimizer(models["ours"], LR, WEIGHT_DECAY),
+        "book": torch.optim.AdamW(models["book"].parameters(), lr=LR,
+                                  weight_decay=WEIGHT_DECAY, foreach=False, fused=False),
+    }
+    if with_transformers:  # the very same optimizer settings as ours
+        optimizers["transformers"] = make_optimizer(models["transformers"], LR, WEIGHT_DECAY)
+
+    seed_everything()
+    data = torch.randint(0, cfg.vocab_size, (case.batch_size, cfg.context_length + 1))
+    inputs, targets = data[:, :-1], data[:, 1:]
+    for model in models.values():
+        model.train()
+    fns = {name: make_training_step(models[name], optimizers[name], inputs, targets, steps)
+           for name in models}
+    warmups = {name: make_training_step(models[name], optimizers[name], inputs, targets, 1)
+               for name in models}
+    seconds = time_in_turns(fns, repeats, warmups)
+
+    tokens = case.batch_size * cfg.context_length * steps
+    tps = {name: tokens / s for name, s in seconds.items()}
+    n_params = count_parameters(models["ours"])
+    return {
+        "config": cfg.to_dict(), "batch_size": case.batch_size, "parameters": n_params,
+        "steps_per_repeat": steps, "repeats": repeats,
+        "tokens_per_s": {name: tps.get(name) for name in ("ours", "transformers", "book")},
+        "ratios": {"ours_vs_transformers": _ratio(tps, "ours", "transformers"),
+                   "ours_vs_book": _ratio(tps, "ours", "book")},
+        "flops_per_token": training_flops_per_token(cfg, n_params),
+    }
+
+
+def _ratio(values: dict, a: str, b: str) -> float | None:
+    if values.get(a) is None or values.get(b) is None:
+        return None
+    return values[a] / values[b]
+
+
+# ---------------------------------------------------------------- generation
+
+def make_generator(name: str, model: nn.Module, prompt: torch.Tensor, new_tokens: int,
+                   context: int, produced: dict) -> Callable[[], None]:
+    """A function that generates `new_tokens` greedily and records the output."""
+    def ours() -> torch.Tensor:
+        return generate(model, prompt, new_tokens, context)
+
+    def no_cache() -> torch.Tensor:
+        return generate_text_simple(model, prompt, new_tokens, context)
+
+    def transformers() -> torch.Tensor:
+        # With no end-of-text token it cannot stop early; the caller checks the length.
+        return model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                              do_sample=False, max_new_tokens=new_tokens,
+                              min_new_tokens=new_tokens, use_cache=True, pad_token_id=0)
+
+    fn = {"ours": ours, "no_cache": no_cache, "transformers": transformers}[name]
+
+    def run() -> None:
+        with torch.inference_mode():
+            produced[name] = fn()
+    return run
+
+
+def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
+                     with_transformers: bool, bandwidth: float | None = None) -> dict:
+    """Greedy generation speed; with a measured `bandwidth`, also its speed limit."""
+    cfg = case.cfg
+    models = build_models(cfg, with_transformers, with_book=False)
+    for model in models.values():
+        model.eval()
+    seed_everything()
+    prompt = torch.randint(0, cfg.vocab_size, (1, case.prompt_tokens))
+    produced: dict[str, torch.Tensor] = {}
+    runs = {"ours": models["ours"], "no_cache": models["ours"]}
+    if with_transformers:
+        runs["transformers"] = models["transformers"]
+    context = cfg.context_length
+    fns = {name: make_generator(name, model, prompt, new_tokens, context, produced)
+           for name, model in runs.items()}
+    warmups = {name: make_generator(name, model, prompt, min(8, new_tokens), context, {})
+               for name, model in runs.items()}
+    seconds = time_in_turns(fns, repeats, warmups)
+
+    for name, out in produced.items():  # a fair race: everyone made every token
+        assert out.shape[1] == case.prompt_tokens + new_tokens, (name, tuple(out.shape))
+    tps = {name: new_tokens / s for name, s in seconds.items()}
+    n_params = count_parameters(models["ours"])
+    same = None
+    if with_transformers:
+        same = bool(torch.equal(produced["ours"], produced["transformers"]))
+    result = {
+        "config": cfg.to_dict(), "parameters": n_params, "prompt_tokens": case.prompt_tokens,
+        "new_tokens": new_tokens, "repeats": repeats,
+        "tokens_per_s": {name: tps.get(name) for name in ("ours", "no_cache", "transformers")},
+        "ratios": {"ours_vs_transformers": _ratio(tps, "ours", "transformers"),
+                   "ours_vs_no_cache": _ratio(tps, "ours", "no_cache")},
+        "same_tokens_as_transformers": same,
+    }
+    if bandwidth is not None:
+        # Each new token reads every float32 weight once: bandwidth / bytes = a limit.
+        limit = bandwidth / (n_params * 4)
+        result["bandwidth_limit_tokens_per_s"] = limit
+        result["bandwidth_fraction"] = tps["ours"] / limit
+    return result
+
+
+# ---------------------------------------------------------------- the whole run
+
+@dataclass
+class Plan:
+    """How much work each measurement does (`--quick` makes everything smaller)."""
+
+    train_steps: dict[str, int] = field(default_factory=lambda: {"a": 1, "b": 5})
+    train_repeats: int = 7
+    generate_repeats: int = 4
+    quick: bool = False
+
+    @classmethod
+    def quick_plan(cls) -> "Plan":
+        return cls(train_steps={"a": 1, "b": 3}, train_repeats=3, generate_repeats=2,
+                   quick=True)
+
+
+def load_average() -> float | None:
+    """Runnable processes over the last minute (None where the system cannot tell)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def run_benchmarks(configs: list[str], plan: Plan, threads: int | None = None) -> dict:
+    """Every requested benchmark, as one dictionary of plain numbers."""
+    threads = configure_cpu_threads(threads)
+    keep_freed_memory()
+    hf_version = transformers_version()
+    results: dict = {
+        "threads": threads, "cpu_count": os.cpu_count(), "load_average_before": load_average(),
+        "quick": plan.quick, "torch": torch.__version__, "transformers": hf_version,
+        "matmul_peak_flops": measure_matmul_peak(),
+        "memory_bandwidth_bytes_per_s": measure_memory_bandwidth() if "c" in configs else None,
+        "training": {}, "generation": {},
+    }
+    for name in configs:
+        if name in TRAIN_CASES:
+            r = bench_training(TRAIN_CASES[name], plan.train_steps[name], plan.train_repeats,
+                               hf_version is not None)
+            r["mfu"] = {impl: None if tps is None
+                        else tps * r["flops_per_token"] / results["matmul_peak_flops"]
+                        for impl, tps in r["tokens_per_s"].items()}
+            results["training"][name] = r
+        if name in GENERATE_CASES:
+            case = GENERATE_CASES[name]
+            new_tokens = case.quick_new_tokens if plan.quick else case.new_tokens
+            results["generation"][name] = bench_generation(
+                case, new_tokens, plan.generate_repeats, hf_version is not None,
+                results["memory_bandwidth_bytes_per_s"] if name == "c" else None)
+        release_memory()  # each case's models are gone: hand their memory back
+    results["load_average_after"] = load_average()
+    results["targets"] = check_targets(results)
+    results["all_targets_met"] = all(t["met"] for t in results["targets"])
+    return results
+
+
+def check_targets(results: dict) -> list[dict]:
+    """Each target with its measured value and whether it is met (None: not measured)."""
+    checks = []
+    for text, section, case, key, threshold in TARGETS:
+        r = results[section].get(case)
+        if r is None:
+            continue
+        if key == "ours_tokens_per_s":
+            value = r["tokens_per_s"]["ours"]
+        else:
+            value = r["ratios"][key]
+        met = None if value is None else bool(value >= threshold)
+        checks.append({"target": text, "value": value, "threshold": threshold, "met": met})
+    return checks
+
+
+# ---------------------------------------------------------------- reporting
+
+def _num(value, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _x(value) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def format_markdown(results: dict) -> str:
+    """The results as Markdown tables (the README shows one)."""
+    hf = results["transformers"]
+    peak = f"matmul peak {results['matmul_peak_flops'] / 1e9:.1f} GFLOP/s (float32)"
+    if results["memory_bandwidth_bytes_per_s"]:
+        peak += f" · memory bandwidth {results['memory_bandwidth_bytes_per_s'] / 1e9:.1f} GB/s"
+    lines = [
+        f"torch threads: {results['threads']} of {results['cpu_count']} cores · "
+        f"torch {results['torch']} · transformers {hf or 'not installed (columns empty)'}",
+        f"Measured in this run: {peak}",
+    ]
+    if results["quick"]:
+        lines.append("Quick run: fewer steps and repeats, and fewer new tokens for (c).")
+    load = results["load_average_before"]
+    if load is not None and load >= 0.5 * (results["cpu_count"] or 1):
+        lines.append(f"Note: the machine was busy (load average {load:.1f} before the run); "
+                     "other programs slow these numbers down and make them vary.")
+    lines.append("")
+    if results["training"]:
+        lines += [
+            "**Training** (tokens/s; forward + backward + AdamW step)",
+            "",
+            "| config | params | ours | transformers | book style | ours / transformers "
+            "| ours / book | MFU ours | MFU transformers |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, r in results["training"].items():
+            c, t = r["config"], r["tokens_per_s"]
+            shape = (f"({name}) V{c['vocab_size']} T{c['context_length']} C{c['emb_dim']} "
+                     f"L{c['n_layers']} H{c['n_heads']} B{r['batch_size']}")
+            lines.append(
+                f"| {shape} | {r['parameters'] / 1e6:.2f}M | {_num(t['ours'])} "
+                f"| {_num(t['transformers'])} | {_num(t['book'])} "
+                f"| {_x(r['ratios']['ours_vs_transformers'])} | {_x(r['ratios']['ours_vs_book'])} "
+                f"| {_pct(r['mfu']['ours'])} | {_pct(r['mfu']['transformers'])} |")
+        lines.append("")
+    if results["generation"]:
+        lines += [
+            "**Generation** (new tokens/s; greedy, batch 1)",
+            "",
+            "| config | new tokens | ours (KV cache) | no cache (book) | transformers "
+            "| ours / transformers | ours / no cache | share of bandwidth limit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, r in results["generation"].items():
+            c, t = r["config"], r["tokens_per_s"]
+            shape = (f"({name}) V{c['vocab_size']} T{c['context_length']} C{c['emb_dim']} "
+                     f"L{c['n_layers']} H{c['n_heads']}")
+            share = "–"
+            if "bandwidth_fraction" in r:
+                share = (f"{_pct(r['bandwidth_fraction'])} of "
+                         f"{r['bandwidth_limit_tokens_per_s']:.1f}")
+            lines.append(
+                f"| {shape} | {r['new_tokens']} | {_num(t['ours'], 1)} "
+                f"| {_num(t['no_cache'], 1)} | {_num(t['transformers'], 1)} "
+                f"| {_x(r['ratios']['ours_vs_transformers'])} "
+                f"| {_x(r['ratios']['ours_vs_no_cache'])} | {share} |")
+        same = {name: r["same_tokens_as_transformers"] for name, r in results["generation"].items()
+                if r["same_tokens_as_transformers"] is not None}
+        if same:
+            lines.append("\nSame weights, so the same greedy tokens as transformers: " + ", ".join(
+                f"({name}) {'yes' if ok else 'no'}" for name, ok in same.items()))
+        lines.append("")
+    if results["targets"]:
+        lines += ["**Targets**", "", "| target | measured | goal | result |",
+                  "|---|---:|---:|---|"]
+        for t in results["targets"]:
+            verdict = {True: "PASS", False: "MISS", None: "not measured"}[t["met"]]
+            lines.append(f"| {t['target']} | {_num(t['value'], 2)} | ≥ {t['threshold']:g} "
+                         f"| {verdict} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.bench",
+        description="Training and generation speed of our GPT against transformers' "
+                    "GPT-2 and the book's plain code.")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer steps and repeats; generation (c) makes "
+                             f"{GENERATE_CASES['c'].quick_new_tokens} new tokens instead of "
+                             f"{GENERATE_CASES['c'].new_tokens}")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON line instead of Markdown tables")
+    parser.add_argument("--configs", default="a,b,c",
+                        help="comma-separated subset of a, b, c (default: all)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: as the app, see configure_cpu_threads)")
+    args = parser.parse_args(argv)
+    args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = set(args.configs) - set(TRAIN_CASES) - set(GENERATE_CASES)
+    if unknown or not args.configs:
+        parser.error(f"--configs takes a, b and/or c, got {args.configs}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = Plan.quick_plan() if args.quick else Plan()
+    if transformers_version() is None:
+        sys.stderr.write("transformers is not installed: its columns are skipped "
+                         "(pip install transformers to compare).\n")
+    results = run_benchmarks(args.configs, plan, args.threads)
+    if args.json:
+        sys.stdout.write(json.dumps(results, separators=(",", ":")) + "\n")
+    else:
+        sys.stdout.write(format_markdown(results) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

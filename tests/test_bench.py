@@ -1,0 +1,44 @@
+"""`python -m core.bench --quick --json` runs and reports its ratios (no timing limits)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+@pytest.mark.slow
+def test_quick_bench_prints_one_json_line_with_ratios():
+    proc = subprocess.run([sys.executable, "-m", "core.bench", "--quick", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stdout[-3000:]
+    results = json.loads(lines[0])
+
+    with_transformers = results["transformers"] is not None
+    assert set(results["training"]) == {"a", "b"}
+    assert set(results["generation"]) == {"b", "c"}
+    for section, own_baseline in (("training", "ours_vs_book"),
+                                  ("generation", "ours_vs_no_cache")):
+        for name, r in results[section].items():
+            assert _positive(r["ratios"][own_baseline]), (section, name, r["ratios"])
+            vs_hf = r["ratios"]["ours_vs_transformers"]
+            assert _positive(vs_hf) if with_transformers else vs_hf is None, (section, name)
+            assert _positive(r["tokens_per_s"]["ours"])
+    for r in results["training"].values():
+        assert 0 < r["mfu"]["ours"] < 1.5     # a share of a peak measured in the same run
+    assert _positive(results["generation"]["c"]["bandwidth_fraction"])
+    assert _positive(results["matmul_peak_flops"])
+    assert _positive(results["memory_bandwidth_bytes_per_s"])
+    verdicts = (True, False) if with_transformers else (True, False, None)
+    assert results["targets"] and all(t["met"] in verdicts for t in results["targets"])
