@@ -21,6 +21,8 @@ compare implementations and not machines.
 Timing method: warm up first, then time several repeats with `time.perf_counter`,
 taking turns between the implementations, and keep the best repeat. On a shared
 machine other programs steal time; the load average is reported for that reason.
+The matmul peak and the bandwidth are measured again after every round of turns
+and the best value is kept, so a busy moment cannot make MFU exceed 100%.
 
 transformers is a development-only dependency; without it its columns are empty.
 """
@@ -114,13 +116,15 @@ def time_once(fn: Callable[[], object]) -> float:
 
 
 def time_in_turns(fns: dict[str, Callable[[], object]], repeats: int,
-                  warmups: dict[str, Callable[[], object]] | None = None) -> dict[str, float]:
+                  warmups: dict[str, Callable[[], object]] | None = None,
+                  after_each_round: Callable[[], object] | None = None) -> dict[str, float]:
     """Best seconds per call of each function, run in turns (a b c, b c a, c a b, …).
 
     Each is first warmed up (by its entry in `warmups`, a smaller job, or one call):
     the first call pays for memory allocation and one-off setup. Taking turns spreads
     a slow moment of the machine over all of them; keeping the best repeat drops such
-    moments, since other work can only ever add time.
+    moments, since other work can only ever add time. `after_each_round` runs between
+    rounds (the machine's limits are sampled there, in the same conditions).
     """
     for name, fn in fns.items():
         (warmups or {}).get(name, fn)()
@@ -130,12 +134,14 @@ def time_in_turns(fns: dict[str, Callable[[], object]], repeats: int,
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             best[name] = min(best[name], time_once(fns[name]))
+        if after_each_round is not None:
+            after_each_round()
     return best
 
 
 # ---------------------------------------------------------------- the machine
 
-def measure_matmul_peak(n: int = 2048, repeats: int = 10) -> float:
+def measure_matmul_peak(n: int = 1024, repeats: int = 3) -> float:
     """Best FLOP/s of an n×n float32 matrix multiply: what the cores can do at most."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     torch.mm(a, b)  # warm up
@@ -143,12 +149,41 @@ def measure_matmul_peak(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n ** 3 / best
 
 
-def measure_memory_bandwidth(n_bytes: int = 1 << 30, repeats: int = 5) -> float:
-    """Best bytes/s of reading a ~1 GB float32 tensor (a sum), far bigger than any cache."""
-    x = torch.ones(n_bytes // 4)
+def measure_memory_bandwidth(x: torch.Tensor, repeats: int = 2) -> float:
+    """Best bytes/s of reading the float32 tensor `x` (a sum), far bigger than any cache."""
     x.sum()  # warm up
     best = min(time_once(x.sum) for _ in range(repeats))
     return x.numel() * 4 / best
+
+
+class MachineLimits:
+    """The best matmul FLOP/s and memory bandwidth seen so far in this run.
+
+    One measurement taken while other programs run comes out low, and MFU measured
+    against it can exceed 100%. So `sample()` is called again and again, between the
+    timed runs, and the maximum is kept: a limit the machine certainly reached.
+    """
+
+    def __init__(self, with_bandwidth: bool, bandwidth_bytes: int = 1 << 29):
+        self.peak_flops: list[float] = []
+        self.bandwidth: list[float] = []
+        self._buffer = torch.ones(bandwidth_bytes // 4) if with_bandwidth else None
+
+    def sample(self) -> None:
+        self.peak_flops.append(measure_matmul_peak())
+        if self._buffer is not None:
+            self.bandwidth.append(measure_memory_bandwidth(self._buffer))
+
+    def summary(self) -> dict:
+        """The best values (MFU and the bandwidth limit use these) and the lowest."""
+        bandwidth = self.bandwidth
+        return {
+            "matmul_peak_flops": max(self.peak_flops),
+            "matmul_peak_lowest_flops": min(self.peak_flops),
+            "memory_bandwidth_bytes_per_s": max(bandwidth) if bandwidth else None,
+            "memory_bandwidth_lowest_bytes_per_s": min(bandwidth) if bandwidth else None,
+            "limit_samples": len(self.peak_flops),
+        }
 
 
 # ---------------------------------------------------------------- the models
@@ -236,8 +271,8 @@ def make_training_step(model: nn.Module, optimizer: torch.optim.Optimizer,
     return run
 
 
-def bench_training(case: TrainCase, steps: int, repeats: int,
-                   with_transformers: bool) -> dict:
+def bench_training(case: TrainCase, steps: int, repeats: int, with_transformers: bool,
+                   after_each_round: Callable[[], object] | None = None) -> dict:
     """Training tokens/s of each implementation on the same random batch."""
     cfg = case.cfg
     models = build_models(cfg, with_transformers)
@@ -258,7 +293,7 @@ def bench_training(case: TrainCase, steps: int, repeats: int,
            for name in models}
     warmups = {name: make_training_step(models[name], optimizers[name], inputs, targets, 1)
                for name in models}
-    seconds = time_in_turns(fns, repeats, warmups)
+    seconds = time_in_turns(fns, repeats, warmups, after_each_round)
 
     tokens = case.batch_size * cfg.context_length * steps
     tps = {name: tokens / s for name, s in seconds.items()}
@@ -305,8 +340,9 @@ def make_generator(name: str, model: nn.Module, prompt: torch.Tensor, new_tokens
 
 
 def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
-                     with_transformers: bool, bandwidth: float | None = None) -> dict:
-    """Greedy generation speed; with a measured `bandwidth`, also its speed limit."""
+                     with_transformers: bool,
+                     after_each_round: Callable[[], object] | None = None) -> dict:
+    """Greedy generation speed of each implementation from the same prompt."""
     cfg = case.cfg
     models = build_models(cfg, with_transformers, with_book=False)
     for model in models.values():
@@ -322,7 +358,7 @@ def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
            for name, model in runs.items()}
     warmups = {name: make_generator(name, model, prompt, min(8, new_tokens), context, {})
                for name, model in runs.items()}
-    seconds = time_in_turns(fns, repeats, warmups)
+    seconds = time_in_turns(fns, repeats, warmups, after_each_round)
 
     for name, out in produced.items():  # a fair race: everyone made every token
         assert out.shape[1] == case.prompt_tokens + new_tokens, (name, tuple(out.shape))
@@ -331,7 +367,7 @@ def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
     same = None
     if with_transformers:
         same = bool(torch.equal(produced["ours"], produced["transformers"]))
-    result = {
+    return {
         "config": cfg.to_dict(), "parameters": n_params, "prompt_tokens": case.prompt_tokens,
         "new_tokens": new_tokens, "repeats": repeats,
         "tokens_per_s": {name: tps.get(name) for name in ("ours", "no_cache", "transformers")},
@@ -339,12 +375,6 @@ def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
                    "ours_vs_no_cache": _ratio(tps, "ours", "no_cache")},
         "same_tokens_as_transformers": same,
     }
-    if bandwidth is not None:
-        # Each new token reads every float32 weight once: bandwidth / bytes = a limit.
-        limit = bandwidth / (n_params * 4)
-        result["bandwidth_limit_tokens_per_s"] = limit
-        result["bandwidth_fraction"] = tps["ours"] / limit
-    return result
 
 
 # ---------------------------------------------------------------- the whole run
@@ -355,13 +385,15 @@ class Plan:
 
     train_steps: dict[str, int] = field(default_factory=lambda: {"a": 1, "b": 5})
     train_repeats: int = 7
-    generate_repeats: int = 4
+    # (b) generates in a fraction of a second, so more repeats cost little and make
+    # its best repeat less dependent on a quiet moment of the machine.
+    generate_repeats: dict[str, int] = field(default_factory=lambda: {"b": 10, "c": 4})
     quick: bool = False
 
     @classmethod
     def quick_plan(cls) -> "Plan":
-        return cls(train_steps={"a": 1, "b": 3}, train_repeats=3, generate_repeats=2,
-                   quick=True)
+        return cls(train_steps={"a": 1, "b": 3}, train_repeats=2,
+                   generate_repeats={"b": 4, "c": 2}, quick=True)
 
 
 def load_average() -> float | None:
@@ -375,34 +407,60 @@ def load_average() -> float | None:
 def run_benchmarks(configs: list[str], plan: Plan, threads: int | None = None) -> dict:
     """Every requested benchmark, as one dictionary of plain numbers."""
     threads = configure_cpu_threads(threads)
-    keep_freed_memory()
+    # A training step of (a) frees ~1.6 GB of logit-sized buffers at once. Above the
+    # trim threshold glibc hands that back to the system, and the next step faults it
+    # in again page by page: seconds of system time per step, varying from step to
+    # step. -1 switches trimming off for the run; release_memory() still gives the
+    # memory back after each case.
+    keep_freed_memory(trim_threshold=-1)
     hf_version = transformers_version()
     results: dict = {
         "threads": threads, "cpu_count": os.cpu_count(), "load_average_before": load_average(),
         "quick": plan.quick, "torch": torch.__version__, "transformers": hf_version,
-        "matmul_peak_flops": measure_matmul_peak(),
-        "memory_bandwidth_bytes_per_s": measure_memory_bandwidth() if "c" in configs else None,
         "training": {}, "generation": {},
     }
+    limits = MachineLimits(with_bandwidth="c" in configs)
+    limits.sample()
     for name in configs:
         if name in TRAIN_CASES:
+            start = time.perf_counter()
             r = bench_training(TRAIN_CASES[name], plan.train_steps[name], plan.train_repeats,
-                               hf_version is not None)
-            r["mfu"] = {impl: None if tps is None
-                        else tps * r["flops_per_token"] / results["matmul_peak_flops"]
-                        for impl, tps in r["tokens_per_s"].items()}
+                               hf_version is not None, limits.sample)
+            r["wall_seconds"] = time.perf_counter() - start
             results["training"][name] = r
+            release_memory()  # the case's models are gone: hand their memory back
         if name in GENERATE_CASES:
+            start = time.perf_counter()
             case = GENERATE_CASES[name]
             new_tokens = case.quick_new_tokens if plan.quick else case.new_tokens
-            results["generation"][name] = bench_generation(
-                case, new_tokens, plan.generate_repeats, hf_version is not None,
-                results["memory_bandwidth_bytes_per_s"] if name == "c" else None)
-        release_memory()  # each case's models are gone: hand their memory back
+            r = bench_generation(case, new_tokens, plan.generate_repeats[name],
+                                 hf_version is not None, limits.sample)
+            r["wall_seconds"] = time.perf_counter() - start
+            results["generation"][name] = r
+            release_memory()
+    results.update(limits.summary())
+    del limits  # and its bandwidth buffer
+    add_machine_shares(results)
     results["load_average_after"] = load_average()
     results["targets"] = check_targets(results)
     results["all_targets_met"] = all(t["met"] for t in results["targets"])
     return results
+
+
+def add_machine_shares(results: dict) -> None:
+    """MFU of each training run and, for (c), the share of the bandwidth limit, both
+    against the best limits measured anywhere in the run."""
+    peak = results["matmul_peak_flops"]
+    for r in results["training"].values():
+        r["mfu"] = {impl: None if tps is None else tps * r["flops_per_token"] / peak
+                    for impl, tps in r["tokens_per_s"].items()}
+    bandwidth = results["memory_bandwidth_bytes_per_s"]
+    r = results["generation"].get("c")
+    if r is not None and bandwidth:
+        # Each new token reads every float32 weight once: bandwidth / bytes = a limit.
+        limit = bandwidth / (r["parameters"] * 4)
+        r["bandwidth_limit_tokens_per_s"] = limit
+        r["bandwidth_fraction"] = r["tokens_per_s"]["ours"] / limit
 
 
 def check_targets(results: dict) -> list[dict]:
@@ -438,16 +496,21 @@ def _pct(value) -> str:
 def format_markdown(results: dict) -> str:
     """The results as Markdown tables (the README shows one)."""
     hf = results["transformers"]
-    peak = f"matmul peak {results['matmul_peak_flops'] / 1e9:.1f} GFLOP/s (float32)"
+    peak = (f"matmul peak {results['matmul_peak_flops'] / 1e9:.1f} GFLOP/s (float32; lowest "
+            f"sample {results['matmul_peak_lowest_flops'] / 1e9:.1f})")
     if results["memory_bandwidth_bytes_per_s"]:
-        peak += f" · memory bandwidth {results['memory_bandwidth_bytes_per_s'] / 1e9:.1f} GB/s"
+        peak += (f" · memory bandwidth {results['memory_bandwidth_bytes_per_s'] / 1e9:.1f} GB/s"
+                 f" (lowest {results['memory_bandwidth_lowest_bytes_per_s'] / 1e9:.1f})")
     lines = [
         f"torch threads: {results['threads']} of {results['cpu_count']} cores · "
         f"torch {results['torch']} · transformers {hf or 'not installed (columns empty)'}",
-        f"Measured in this run: {peak}",
+        f"Best of {results['limit_samples']} samples taken between the timed runs: {peak}",
     ]
     if results["quick"]:
-        lines.append("Quick run: fewer steps and repeats, and fewer new tokens for (c).")
+        lines.append("Quick run: fewer steps and repeats, and fewer new tokens for (c). The "
+                     "no-cache loop re-reads the whole text for every token, so (c)'s ratio "
+                     "to it grows with the number of tokens: it reads lower here than in a "
+                     "full run.")
     load = results["load_average_before"]
     if load is not None and load >= 0.5 * (results["cpu_count"] or 1):
         lines.append(f"Note: the machine was busy (load average {load:.1f} before the run); "

@@ -19,7 +19,7 @@ def _positive(value) -> bool:
 @pytest.mark.slow
 def test_quick_bench_prints_one_json_line_with_ratios():
     proc = subprocess.run([sys.executable, "-m", "core.bench", "--quick", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stdout[-3000:]
@@ -36,9 +36,16 @@ def test_quick_bench_prints_one_json_line_with_ratios():
             assert _positive(vs_hf) if with_transformers else vs_hf is None, (section, name)
             assert _positive(r["tokens_per_s"]["ours"])
     for r in results["training"].values():
-        assert 0 < r["mfu"]["ours"] < 1.5     # a share of a peak measured in the same run
+        assert _positive(r["mfu"]["ours"])
     assert _positive(results["generation"]["c"]["bandwidth_fraction"])
-    assert _positive(results["matmul_peak_flops"])
-    assert _positive(results["memory_bandwidth_bytes_per_s"])
+    # The machine's limits are sampled between the runs; the best sample is used.
+    assert results["limit_samples"] > 1
+    assert 0 < results["matmul_peak_lowest_flops"] <= results["matmul_peak_flops"]
+    assert (0 < results["memory_bandwidth_lowest_bytes_per_s"]
+            <= results["memory_bandwidth_bytes_per_s"])
+
     verdicts = (True, False) if with_transformers else (True, False, None)
-    assert results["targets"] and all(t["met"] in verdicts for t in results["targets"])
+    assert len(results["targets"]) == 6
+    for target in results["targets"]:
+        assert target["met"] in verdicts, target
+        assert _positive(target["value"]) or not with_transformers, target
