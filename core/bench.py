@@ -43,7 +43,7 @@ from torch import nn
 
 from core.config import GPTConfig, get_preset
 from core.generate import generate, generate_text_simple
-from core.model import GPTModel, count_parameters
+from core.model import GPTModel, count_parameters, training_flops_per_token
 from core.runtime import (configure_cpu_threads, keep_freed_memory, make_optimizer,
                           release_memory)
 
@@ -229,7 +229,7 @@ def build_models(cfg: GPTConfig, with_transformers: bool,
         load_weights_into_gpt(models["ours"], hf.state_dict())
         models["transformers"] = hf
     if with_book:
-        models["book"] = GPTModel(cfg, fast_attention=False)
+        models["book"] = GPTModel(cfg, fast=False)
         models["book"].load_state_dict(models["ours"].state_dict())
     counts = {name: count_parameters(m) for name, m in models.items()}
     assert len(set(counts.values())) == 1, f"parameter counts differ: {counts}"
@@ -243,19 +243,6 @@ def logits_of(model: nn.Module, idx: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- training
-
-def training_flops_per_token(cfg: GPTConfig, n_params: int) -> float:
-    """FLOPs to train on one token: 6·N + 12·L·T·C (the PaLM / nanoGPT estimate).
-
-    N counts the weights used in matrix multiplies: every parameter except the
-    position embedding (the tied token embedding counts, as the output head). Each
-    weight does a multiply and an add (2 FLOPs) forward and twice that backward: 6·N.
-    Attention scores and their weighted sum add 2·2·T·C per layer forward, ×3 with
-    backward: 12·L·T·C, with T the full context (masked half included).
-    """
-    n = n_params - cfg.context_length * cfg.emb_dim
-    return 6 * n + 12 * cfg.n_layers * cfg.context_length * cfg.emb_dim
-
 
 def make_training_step(model: nn.Module, optimizer: torch.optim.Optimizer,
                        inputs: torch.Tensor, targets: torch.Tensor,
@@ -304,7 +291,7 @@ def bench_training(case: TrainCase, steps: int, repeats: int, with_transformers:
         "tokens_per_s": {name: tps.get(name) for name in ("ours", "transformers", "book")},
         "ratios": {"ours_vs_transformers": _ratio(tps, "ours", "transformers"),
                    "ours_vs_book": _ratio(tps, "ours", "book")},
-        "flops_per_token": training_flops_per_token(cfg, n_params),
+        "flops_per_token": training_flops_per_token(cfg),
     }
 
 

@@ -2,8 +2,8 @@
 
 `generate_text_simple` is the book's loop as printed: every step runs the whole
 (cropped) sequence through the model again. `generate` gives the same tokens but
-keeps a KV cache, so each new token costs the work of one token. `generate_stream`
-yields the tokens one by one as they are made.
+keeps a KV cache (core/kv_cache.py), so each new token costs the work of one token.
+`generate_stream` yields the tokens one by one as they are made.
 
 While the sequence fits in the context, the cache is used. Once it is full, the
 window slides: with learned position embeddings every token's position changes, so
@@ -18,6 +18,8 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from core.kv_cache import KVCache, forward_cached
+from core.model import check_token_ids
 from core.sampling import check_sampling_args, sample_next_token
 
 
@@ -59,19 +61,24 @@ def check_generate_args(model: nn.Module, idx: torch.Tensor, max_new_tokens: int
         raise ValueError("idx must be a (batch, tokens) tensor of token ids")
     if idx.shape[1] == 0:
         raise ValueError("the prompt is empty: give at least one token")
+    if idx.is_floating_point() or idx.dtype == torch.bool:
+        raise ValueError(f"token ids must be integers, got dtype {idx.dtype}")
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be an integer >= 0, got {max_new_tokens!r}")
     limit = model.cfg.context_length if hasattr(model, "cfg") else context_size
     if isinstance(context_size, bool) or not isinstance(context_size, int) or not 1 <= context_size <= limit:
         raise ValueError(f"context_size must be in [1, {limit}], got {context_size!r}")
     vocab = getattr(getattr(model, "cfg", None), "vocab_size", None)
-    if vocab is not None and (int(idx.min()) < 0 or int(idx.max()) >= vocab):
-        raise ValueError(f"prompt holds token ids outside the model's vocabulary (0..{vocab - 1})")
+    if vocab is not None:
+        try:
+            check_token_ids(idx, vocab, idx.shape[1])
+        except ValueError as err:
+            raise ValueError(f"the prompt holds {err}") from None
 
 
 @torch.inference_mode()
 def generate_stream(model: nn.Module, idx: torch.Tensor, max_new_tokens: int,
-                    context_size: int, temperature: float = 0.0, top_k: int | None = None,
+                    context_size: int, *, temperature: float = 0.0, top_k: int | None = None,
                     top_p: float | None = None, eos_id: int | None = None,
                     seed: int | None = None) -> Iterator[torch.Tensor]:
     """Yield the next token ids (B, 1), one step at a time.
@@ -91,8 +98,8 @@ def generate_stream(model: nn.Module, idx: torch.Tensor, max_new_tokens: int,
     with eval_mode(model):
         window, _ = crop_prompt(idx, context_size)
         history = [window]
-        cache = model.new_cache(batch_size=idx.shape[0], max_len=context_size)
-        logits = model(window, cache=cache, last_only=True)[:, -1, :]
+        cache = KVCache(model, batch_size=idx.shape[0], max_len=context_size)
+        logits = forward_cached(model, window, cache)
         for step in range(max_new_tokens):
             idx_next = sample_next_token(logits, temperature, top_k, top_p, generator)
             if eos_id is not None and bool((idx_next == eos_id).all()):
@@ -102,23 +109,25 @@ def generate_stream(model: nn.Module, idx: torch.Tensor, max_new_tokens: int,
                 return
             history.append(idx_next)
             if cache.length < cache.max_len:
-                logits = model(idx_next, cache=cache, last_only=True)[:, -1, :]
+                logits = forward_cached(model, idx_next, cache)
             else:  # the window slides: positions shift, so run the last window again
                 window = torch.cat(history, dim=1)[:, -context_size:]
                 history = [window]
                 cache.reset()
-                logits = model(window, cache=cache, last_only=True)[:, -1, :]
+                logits = forward_cached(model, window, cache)
 
 
 def generate(model: nn.Module, idx: torch.Tensor, max_new_tokens: int, context_size: int,
-             temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
+             *, temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
              eos_id: int | None = None, seed: int | None = None) -> torch.Tensor:
     """The book's `generate`, with a KV cache: returns idx with the new tokens appended.
 
     temperature 0 → greedy; top_k / top_p filter before drawing; a `seed` makes the
-    draws repeat exactly.
+    draws repeat exactly. Everything after `context_size` is keyword-only: the book's
+    positional order (…, temperature, top_k, eos_id) would otherwise pass eos_id as top_p.
     """
-    new = list(generate_stream(model, idx, max_new_tokens, context_size, temperature,
-                               top_k, top_p, eos_id, seed))
+    new = list(generate_stream(model, idx, max_new_tokens, context_size,
+                               temperature=temperature, top_k=top_k, top_p=top_p,
+                               eos_id=eos_id, seed=seed))
     device = next(model.parameters()).device
     return torch.cat([idx.to(device), *new], dim=1)

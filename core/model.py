@@ -3,22 +3,22 @@
 Read top-down: LayerNorm → GELU → FeedForward → MultiHeadAttention → TransformerBlock
 → GPTModel. Shape letters: B batch, T tokens, C = emb_dim, H heads, D = C / H.
 
-Attention has two paths that compute the same numbers:
-- the fast path calls `torch.nn.functional.scaled_dot_product_attention`, which fuses
-  the scaling, the causal mask, the softmax and the weighted sum;
-- the teaching path writes softmax(Q·Kᵀ/√D + mask)·V out step by step and can hand back
-  the attention weights of every layer and head (the attention tab draws them).
+Two paths compute the same numbers:
+- the fast path calls fused kernels: `F.layer_norm`, and
+  `F.scaled_dot_product_attention`, which does the scaling, the causal mask, the
+  softmax and the weighted sum in one go;
+- the teaching path (`GPTModel(cfg, fast=False)`) writes them out step by step as
+  the book does: LayerNorm's mean and variance, softmax(Q·Kᵀ/√D + mask)·V.
 
-A `KVCache` keeps the keys and values of tokens already seen, so generating one more
-token costs one token's work instead of re-reading the whole prompt. It also keeps each
-layer's W_query, W_key and W_value stacked into one matrix, so a generation step does
-one multiply for them instead of three.
+`GPTModel.forward` always returns logits. `GPTModel.trace` runs the teaching path and
+also returns what each layer computed (its attention weights), for the tabs that draw
+them. Generation with a KV cache lives in `core/kv_cache.py`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -30,15 +30,20 @@ from core.config import GPTConfig
 class LayerNorm(nn.Module):
     """Normalise each token vector to mean 0 and variance 1, then scale and shift."""
 
-    def __init__(self, emb_dim: int, eps: float = 1e-5):
+    def __init__(self, emb_dim: int, eps: float = 1e-5, fast: bool = True):
         super().__init__()
         self.eps = eps
+        self.fast = fast
         self.scale = nn.Parameter(torch.ones(emb_dim))
         self.shift = nn.Parameter(torch.zeros(emb_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Same maths as the book's mean/var version, in one fused kernel.
-        return F.layer_norm(x, (x.shape[-1],), self.scale, self.shift, self.eps)
+        if self.fast:  # the same maths in one fused kernel
+            return F.layer_norm(x, (x.shape[-1],), self.scale, self.shift, self.eps)
+        mean = x.mean(dim=-1, keepdim=True)
+        var = x.var(dim=-1, keepdim=True, unbiased=False)
+        norm_x = (x - mean) / torch.sqrt(var + self.eps)
+        return self.scale * norm_x + self.shift
 
 
 class GELU(nn.Module):
@@ -73,58 +78,41 @@ class FeedForward(nn.Module):
 
 
 @dataclass
-class LayerKV:
-    """One layer's cached keys and values, each (B, H, max_len, D).
+class LayerTrace:
+    """What one attention layer computed, kept by `GPTModel.trace`.
 
-    `qkv_weight` / `qkv_bias`: the layer's W_query, W_key and W_value stacked into one
-    (3C, C) matrix, made at the first step (see `MultiHeadAttention._stacked_projection`).
+    `attention`: the weights (B, H, T, T), each row a query's softmax over the keys.
+    More of the layer (queries, keys, scores …) can be added here as tabs need it.
     """
 
-    keys: torch.Tensor
-    values: torch.Tensor
-    qkv_weight: torch.Tensor | None = None
-    qkv_bias: torch.Tensor | None = None
+    attention: torch.Tensor | None = None
 
 
-class KVCache:
-    """Keys and values of every layer for the tokens seen so far.
+@dataclass
+class ForwardTrace:
+    """The result of `GPTModel.trace`: the logits and one `LayerTrace` per block."""
 
-    `length` is how many positions are filled. The buffers are allocated once for
-    `max_len` positions, so appending a token writes in place and copies nothing.
-    A cache belongs to one model and one generation: its keys, values and stacked
-    QKV weights come from the weights as they were, so make a new cache after the
-    weights change. `reset()` rewinds to position 0 and keeps the stacked weights.
-    """
+    logits: torch.Tensor
+    layers: list[LayerTrace] = field(default_factory=list)
 
-    def __init__(self, cfg: GPTConfig, batch_size: int, max_len: int | None = None,
-                 device=None, dtype=None):
-        max_len = cfg.context_length if max_len is None else max_len
-        if not 1 <= max_len <= cfg.context_length:
-            raise ValueError(f"max_len must be in [1, {cfg.context_length}], got {max_len}")
-        shape = (batch_size, cfg.n_heads, max_len, cfg.head_dim)
-        self.layers = [
-            LayerKV(torch.empty(shape, device=device, dtype=dtype),
-                    torch.empty(shape, device=device, dtype=dtype))
-            for _ in range(cfg.n_layers)
-        ]
-        self.max_len = max_len
-        self.length = 0
-
-    def reset(self) -> None:
-        self.length = 0
+    @property
+    def attention(self) -> list[torch.Tensor]:
+        """Every layer's attention weights, (B, H, T, T) each."""
+        return [layer.attention for layer in self.layers]
 
 
 class MultiHeadAttention(nn.Module):
     """Causal self-attention with `num_heads` heads (the book's class and names)."""
 
     def __init__(self, d_in: int, d_out: int, context_length: int, dropout: float,
-                 num_heads: int, qkv_bias: bool = False):
+                 num_heads: int, qkv_bias: bool = False, fast: bool = True):
         super().__init__()
         if d_out % num_heads != 0:
             raise ValueError("d_out must be divisible by num_heads")
         self.d_out = d_out
         self.num_heads = num_heads
         self.head_dim = d_out // num_heads
+        self.fast = fast
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
@@ -135,79 +123,36 @@ class MultiHeadAttention(nn.Module):
         mask = torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), 1)
         self.register_buffer("mask", mask, persistent=False)
 
-    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) → (B, H, T, D): each head gets its own D-wide slice."""
         B, T, _ = x.shape
-        return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
+        return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)
 
-    def _stacked_projection(self, x: torch.Tensor, cache: LayerKV):
-        """Queries, keys and values with one matrix multiply instead of three.
-
-        Stacking W_query, W_key and W_value into one (3C, C) matrix gives the same
-        numbers side by side (GPT-2's own code stores them that way, as `c_attn`).
-        Generation runs one token at a time, where a multiply costs mostly its fixed
-        overhead and reading the weights, so the stacked copy is made once per cache.
-        It is laid out input-major in memory, (C, 3C) like GPT-2's `c_attn`: torch's
-        CPU matrix-vector product reads that layout faster (1.3–1.7× in our measurements).
-        Training keeps the three layers as they are: stacking there gains nothing.
-        """
-        if cache.qkv_weight is None:
-            layers = (self.W_query, self.W_key, self.W_value)
-            stacked = torch.cat([layer.weight for layer in layers])           # (3C, C)
-            cache.qkv_weight = stacked.T.contiguous().T    # same values, (C, 3C) in memory
-            if self.W_query.bias is not None:
-                cache.qkv_bias = torch.cat([layer.bias for layer in layers])
+    def forward(self, x: torch.Tensor, trace: LayerTrace | None = None) -> torch.Tensor:
+        """x: (B, T, C) → (B, T, C). With a `trace`, the teaching path runs and the
+        attention weights are kept in it."""
         B, T, _ = x.shape
-        qkv = F.linear(x, cache.qkv_weight, cache.qkv_bias)     # (B, T, 3C)
-        qkv = qkv.view(B, T, 3, self.num_heads, self.head_dim)
-        return qkv.permute(2, 0, 3, 1, 4)                       # 3 × (B, H, T, D)
-
-    def forward(self, x: torch.Tensor, cache: LayerKV | None = None, start: int = 0,
-                need_weights: bool = False, fast: bool = True):
-        """x: (B, T, C) → (B, T, C), plus the weights (B, H, T, start+T) if asked.
-
-        With a cache, the T new tokens sit at positions start..start+T-1 and attend to
-        everything cached before them.
-        """
-        B, T, _ = x.shape
-        if cache is not None and fast:
-            queries, keys, values = self._stacked_projection(x, cache)
+        queries = self.split_heads(self.W_query(x))   # (B, H, T, D)
+        keys = self.split_heads(self.W_key(x))
+        values = self.split_heads(self.W_value(x))
+        if self.fast and trace is None:
+            drop = self.drop_p if self.training else 0.0
+            context = F.scaled_dot_product_attention(queries, keys, values, dropout_p=drop,
+                                                     is_causal=True)
         else:
-            queries = self._split_heads(self.W_query(x))  # (B, H, T, D)
-            keys = self._split_heads(self.W_key(x))
-            values = self._split_heads(self.W_value(x))
-
-        if cache is not None:
-            end = start + T
-            cache.keys[:, :, start:end] = keys
-            cache.values[:, :, start:end] = values
-            keys = cache.keys[:, :, :end]            # (B, H, start+T, D)
-            values = cache.values[:, :, :end]
-
-        if need_weights or not fast:
-            context, weights = self._explicit_attention(queries, keys, values, start)
-        else:
-            context, weights = self._fast_attention(queries, keys, values, start), None
-
+            context, weights = self.explicit_attention(queries, keys, values)
+            if trace is not None:
+                trace.attention = weights
         context = context.transpose(1, 2).reshape(B, T, self.d_out)  # (B, T, C)
-        out = self.out_proj(context)
-        return (out, weights) if need_weights else out
+        return self.out_proj(context)
 
-    def _fast_attention(self, q, k, v, start):
-        T, S = q.shape[2], k.shape[2]
-        drop = self.drop_p if self.training else 0.0
-        if start == 0:          # no past: the plain causal triangle
-            return F.scaled_dot_product_attention(q, k, v, dropout_p=drop, is_causal=True)
-        if T == 1:              # one new token may look at everything before it
-            return F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
-        allowed = ~self.mask[start:start + T, :S]  # (T, S), True = may attend
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=drop)
-
-    def _explicit_attention(self, q, k, v, start):
-        T, S = q.shape[2], k.shape[2]
+    def explicit_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
+        """The teaching path: (context (B, H, T, D), weights (B, H, T, T))."""
+        T = q.shape[2]
         # 1. How well each query matches each key, scaled so the softmax stays soft.
-        scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)       # (B, H, T, S)
+        scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)       # (B, H, T, T)
         # 2. Hide the future: a query at position p sees keys at positions ≤ p.
-        scores = scores.masked_fill(self.mask[start:start + T, :S], float("-inf"))
+        scores = scores.masked_fill(self.mask[:T, :T], float("-inf"))
         # 3. Softmax turns scores into weights that sum to 1 along each row.
         weights = torch.softmax(scores, dim=-1)
         # 4. Each output is the weighted average of the values.
@@ -218,23 +163,20 @@ class MultiHeadAttention(nn.Module):
 class TransformerBlock(nn.Module):
     """Pre-norm block: x + attention(norm(x)), then x + feedforward(norm(x))."""
 
-    def __init__(self, cfg: GPTConfig):
+    def __init__(self, cfg: GPTConfig, fast: bool = True):
         super().__init__()
         self.att = MultiHeadAttention(
             d_in=cfg.emb_dim, d_out=cfg.emb_dim, context_length=cfg.context_length,
-            dropout=cfg.drop_rate, num_heads=cfg.n_heads, qkv_bias=cfg.qkv_bias)
+            dropout=cfg.drop_rate, num_heads=cfg.n_heads, qkv_bias=cfg.qkv_bias, fast=fast)
         self.ff = FeedForward(cfg)
-        self.norm1 = LayerNorm(cfg.emb_dim)
-        self.norm2 = LayerNorm(cfg.emb_dim)
+        self.norm1 = LayerNorm(cfg.emb_dim, fast=fast)
+        self.norm2 = LayerNorm(cfg.emb_dim, fast=fast)
         self.drop_shortcut = dropout_layer(cfg.drop_rate)
 
-    def forward(self, x, cache: LayerKV | None = None, start: int = 0,
-                need_weights: bool = False, fast: bool = True):
-        att = self.att(self.norm1(x), cache, start, need_weights, fast)
-        att, weights = att if need_weights else (att, None)
-        x = x + self.drop_shortcut(att)
+    def forward(self, x: torch.Tensor, trace: LayerTrace | None = None) -> torch.Tensor:
+        x = x + self.drop_shortcut(self.att(self.norm1(x), trace))
         x = x + self.drop_shortcut(self.ff(self.norm2(x)))
-        return (x, weights) if need_weights else x
+        return x
 
 
 def _init_weights(module: nn.Module) -> None:
@@ -249,68 +191,79 @@ def _init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def check_token_ids(in_idx, vocab_size: int, context_length: int) -> None:
+    """A clear ValueError for input the embedding cannot read (instead of torch's
+    `IndexError: index out of range in self` from deep inside)."""
+    if not isinstance(in_idx, torch.Tensor):
+        raise ValueError(f"in_idx must be a tensor of token ids, got {type(in_idx).__name__}")
+    if in_idx.dim() != 2:
+        raise ValueError(f"in_idx must have shape (batch, tokens), got {tuple(in_idx.shape)}")
+    if in_idx.is_floating_point() or in_idx.is_complex() or in_idx.dtype == torch.bool:
+        raise ValueError(f"token ids must be integers, got dtype {in_idx.dtype}")
+    if in_idx.shape[1] == 0:
+        raise ValueError("in_idx holds no tokens")
+    if in_idx.shape[1] > context_length:
+        raise ValueError(
+            f"{in_idx.shape[1]} positions exceed the context length {context_length}; "
+            "crop the input to the last context_length tokens")
+    low, high = int(in_idx.min()), int(in_idx.max())
+    if low < 0 or high >= vocab_size:
+        bad = low if low < 0 else high
+        raise ValueError(f"token id {bad} is outside the vocabulary (0..{vocab_size - 1})")
+
+
 class GPTModel(nn.Module):
     """Token + position embeddings → n_layers blocks → final norm → vocabulary logits.
 
-    `fast_attention=False` makes every layer use the explicit teaching path, as the
-    book writes it (used as a baseline by the benchmark).
+    `fast=False` makes every layer use the teaching path, as the book writes it (the
+    benchmark's baseline). A classifier (chapter 6) swaps `out_head` for a smaller one:
+    see `core/classifier.py`.
     """
 
-    def __init__(self, cfg: GPTConfig, fast_attention: bool = True):
+    def __init__(self, cfg: GPTConfig, fast: bool = True):
         super().__init__()
         self.cfg = cfg
-        self.fast_attention = fast_attention
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.emb_dim)
         self.pos_emb = nn.Embedding(cfg.context_length, cfg.emb_dim)
         self.drop_emb = dropout_layer(cfg.drop_rate)
-        self.trf_blocks = nn.ModuleList(TransformerBlock(cfg) for _ in range(cfg.n_layers))
-        self.final_norm = LayerNorm(cfg.emb_dim)
+        self.trf_blocks = nn.ModuleList(TransformerBlock(cfg, fast) for _ in range(cfg.n_layers))
+        self.final_norm = LayerNorm(cfg.emb_dim, fast=fast)
         self.out_head = nn.Linear(cfg.emb_dim, cfg.vocab_size, bias=False)
         if cfg.tie_weights:
             self.out_head.weight = self.tok_emb.weight
         self.apply(_init_weights)
 
-    def forward(self, in_idx: torch.Tensor, cache: KVCache | None = None,
-                return_attention: bool = False, last_only: bool = False):
+    def embed(self, in_idx: torch.Tensor) -> torch.Tensor:
+        """(B, T) token ids → (B, T, C): token embedding + position embedding."""
+        check_token_ids(in_idx, self.cfg.vocab_size, self.cfg.context_length)
+        T = in_idx.shape[1]
+        return self.drop_emb(self.tok_emb(in_idx) + self.pos_emb.weight[:T])
+
+    def hidden_states(self, in_idx: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids → (B, T, C): every block, then the final norm (before the head)."""
+        x = self.embed(in_idx)
+        for block in self.trf_blocks:
+            x = block(x)
+        return self.final_norm(x)
+
+    def forward(self, in_idx: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """in_idx: (B, T) token ids → logits (B, T, vocab_size).
 
-        cache: continue from the cached positions (generation); `cache.length` grows by T.
-        return_attention: also return a list of n_layers weight tensors (B, H, T, S).
         last_only: compute logits for the last position only (B, 1, vocab_size).
         """
-        if in_idx.dim() != 2:
-            raise ValueError(f"in_idx must have shape (batch, tokens), got {tuple(in_idx.shape)}")
-        B, T = in_idx.shape
-        start = cache.length if cache is not None else 0
-        limit = cache.max_len if cache is not None else self.cfg.context_length
-        if T == 0:
-            raise ValueError("in_idx holds no tokens")
-        if start + T > limit:
-            raise ValueError(
-                f"{start + T} positions exceed the context length {limit}; "
-                "crop the input to the last context_length tokens")
-
-        positions = torch.arange(start, start + T, device=in_idx.device)
-        x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (B, T, C)
-
-        all_weights = []
-        for i, block in enumerate(self.trf_blocks):
-            layer_cache = cache.layers[i] if cache is not None else None
-            x = block(x, layer_cache, start, return_attention, self.fast_attention)
-            if return_attention:
-                x, weights = x
-                all_weights.append(weights)
-        if cache is not None:
-            cache.length = start + T
-
+        x = self.hidden_states(in_idx)
         if last_only:
             x = x[:, -1:, :]
-        logits = self.out_head(self.final_norm(x))
-        return (logits, all_weights) if return_attention else logits
+        return self.out_head(x)
 
-    def new_cache(self, batch_size: int = 1, max_len: int | None = None) -> KVCache:
-        p = self.tok_emb.weight
-        return KVCache(self.cfg, batch_size, max_len, device=p.device, dtype=p.dtype)
+    def trace(self, in_idx: torch.Tensor) -> ForwardTrace:
+        """The teaching path on every layer, keeping each layer's attention weights."""
+        x = self.embed(in_idx)
+        layers = []
+        for block in self.trf_blocks:
+            layers.append(LayerTrace())
+            x = block(x, trace=layers[-1])
+        return ForwardTrace(self.out_head(self.final_norm(x)), layers)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -331,3 +284,67 @@ def parameter_breakdown(model: GPTModel) -> dict[str, int]:
         "output head": head,
         "total": count_parameters(model),
     }
+
+
+def training_flops_per_token(cfg: GPTConfig, head_size: int | None = None) -> float:
+    """FLOPs to train on one token: 6·N + 12·L·T·C (the PaLM / nanoGPT estimate).
+
+    N counts the weights used in matrix multiplies: the blocks' 12·C² per layer and
+    the output head's C·V (V = `head_size`, the vocabulary unless a classifier head
+    replaced it); embeddings are look-ups, not multiplies. Each weight does a multiply
+    and an add (2 FLOPs) forward and twice that backward: 6·N. Attention scores and
+    their weighted sum add 2·2·T·C per layer forward, ×3 with backward: 12·L·T·C,
+    with T the full context (the masked half included).
+    """
+    c, layers, t = cfg.emb_dim, cfg.n_layers, cfg.context_length
+    v = cfg.vocab_size if head_size is None else head_size
+    n_matmul = layers * 12 * c * c + v * c
+    return 6 * n_matmul + 12 * layers * t * c
+
+
+# ----- heads: what the last layer predicts ------------------------------------------------
+
+LM_HEAD = {"kind": "lm"}
+
+
+def build_model(cfg: GPTConfig, head: dict | None = None, fast: bool = True) -> GPTModel:
+    """GPTModel(cfg) with the output head that `head` describes.
+
+    {"kind": "lm"} (the default): one logit per vocabulary token.
+    {"kind": "classifier", "classes": [...]}: one logit per class, as chapter 6 swaps
+    `out_head` for `nn.Linear(emb_dim, num_classes)`.
+    """
+    model = GPTModel(cfg, fast)
+    head = head or LM_HEAD
+    if head.get("kind", "lm") == "classifier":
+        classes = head.get("classes") or []
+        if len(classes) < 2:
+            raise ValueError("a classifier head needs at least two classes")
+        model.out_head = nn.Linear(cfg.emb_dim, len(classes))
+        _init_weights(model.out_head)
+    elif head.get("kind", "lm") != "lm":
+        raise ValueError(f"unknown head kind {head.get('kind')!r}")
+    model.head = dict(head)
+    return model
+
+
+def model_head(model: nn.Module) -> dict:
+    """The head description of a model made by `build_model` (a language model otherwise)."""
+    return dict(getattr(model, "head", LM_HEAD))
+
+
+def head_is_tied(model: nn.Module) -> bool:
+    """True when the output head is the token embedding itself (GPT-2's weight tying)."""
+    return model.out_head.weight is model.tok_emb.weight
+
+
+def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """GPT-2's initialisation again, drawn from `generator` instead of torch's global
+    random state (which every thread of a server shares)."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                module.weight.normal_(0.0, 0.02, generator=generator)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                module.bias.zero_()
+    return model

@@ -1,24 +1,32 @@
-"""Pretraining: the book's `train_model_simple` (chapter 5.2), grown up.
+"""Training a GPT: the book's `train_model_simple` (chapter 5.2), and the `Trainer` the app runs.
 
-One training step:
-1. take a batch of windows from the training tokens (inputs and next-token targets);
-2. compute the cross-entropy loss (`calc_loss_batch`);
-3. backpropagate, clip the gradient norm, and let AdamW update the weights, with a
-   learning rate that warms up linearly and then decays along a cosine.
+The book's loop, as it prints it, comes first: for each batch, compute the loss,
+backpropagate, step the optimizer; every `eval_freq` steps measure training and
+validation loss. Read it first: the `Trainer` below does the same, plus what a live
+app needs.
 
-Every `eval_every` steps the trainer measures training and validation loss over a few
-fixed batches (`calc_loss_loader`), and every `sample_every` steps it writes a sample
-from a fixed prompt with a fixed seed, so the samples change only because the model
-does. It reports through callbacks and is steered through `threading.Event`s (stop,
-pause), so a UI can run it in a background thread.
+One `Trainer` step:
+1. take step k's batch (it depends only on the seed and k, so a resumed run or any
+   number of processes sees the same data), split into `grad_accum` micro-batches;
+2. compute the objective's loss (core/objectives.py: pretraining by default);
+3. backpropagate, clip the gradient norm, and let AdamW update the weights with a
+   learning rate that warms up linearly, then decays along a cosine (`lr_at`).
 
-Guard: a loss or gradient that is NaN/inf, or a loss that explodes far above where
-training began, stops the run with a reason, and the weights go back to the last
-evaluation that was healthy.
+Every `eval_every` steps it evaluates (a dict of numbers: losses, accuracy …), every
+`sample_every` steps it writes samples from fixed prompts with a fixed seed (so they
+change only because the model does), and it runs any probes (small measurements of
+the model, such as attention maps) on their own schedule. It reports through callbacks
+and is steered through `threading.Event`s (stop, pause), so it can run in a thread or
+a process of its own.
+
+Guard: a loss or gradient that is NaN/inf, or a loss that explodes far above chance,
+raises `TrainingDiverged`; `run()` stops with the reason and puts the weights back to
+the last evaluation that was healthy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -26,36 +34,63 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from core.data import create_dataloader, random_batch
-from core.generate import generate
-from core.model import GPTModel
+from core.generate import eval_mode, generate
+from core.loss import calc_loss_batch, calc_loss_loader
+from core.objectives import LanguageModeling, Objective
 from core.runtime import make_optimizer
-from core.tokenizer import Tokenizer
+from core.tokenizer import text_to_token_ids, token_ids_to_text
 
 
-def calc_loss_batch(input_batch: torch.Tensor, target_batch: torch.Tensor,
-                    model: nn.Module, device) -> torch.Tensor:
-    """Mean cross-entropy of predicting every target token: (B, T) ids → scalar."""
-    input_batch, target_batch = input_batch.to(device), target_batch.to(device)
-    logits = model(input_batch)                                   # (B, T, vocab)
-    return F.cross_entropy(logits.flatten(0, 1), target_batch.flatten())
+# ----- the book's loop (chapter 5.2) -----------------------------------------------------
+
+def evaluate_model(model, train_loader, val_loader, device, eval_iter):
+    """Training and validation loss over `eval_iter` batches, in eval mode."""
+    model.eval()
+    with torch.no_grad():
+        train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
+        val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+    model.train()
+    return train_loss, val_loss
 
 
-def calc_loss_loader(data_loader, model: nn.Module, device, num_batches: int | None = None) -> float:
-    """Average loss over the first `num_batches` batches (all when None)."""
-    if len(data_loader) == 0:
-        return float("nan")
-    num_batches = len(data_loader) if num_batches is None else min(num_batches, len(data_loader))
-    total = 0.0
-    for i, (input_batch, target_batch) in enumerate(data_loader):
-        if i >= num_batches:
-            break
-        total += calc_loss_batch(input_batch, target_batch, model, device).item()
-    return total / num_batches
+def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
+                       eval_freq, eval_iter, start_context, tokenizer, report=None):
+    """The book's training loop. Returns (train_losses, val_losses, tokens_seen).
 
+    Where the book prints each evaluation and a sample after each epoch, this calls
+    `report(text)` (core/ never prints).
+    """
+    train_losses, val_losses, track_tokens_seen = [], [], []
+    tokens_seen, global_step = 0, -1
+    for epoch in range(num_epochs):
+        model.train()
+        for input_batch, target_batch in train_loader:
+            optimizer.zero_grad()
+            loss = calc_loss_batch(input_batch, target_batch, model, device)
+            loss.backward()
+            optimizer.step()
+            tokens_seen += input_batch.numel()
+            global_step += 1
+            if global_step % eval_freq == 0:
+                train_loss, val_loss = evaluate_model(model, train_loader, val_loader,
+                                                      device, eval_iter)
+                train_losses.append(train_loss)
+                val_losses.append(val_loss)
+                track_tokens_seen.append(tokens_seen)
+                if report:
+                    report(f"Ep {epoch + 1} (Step {global_step:06d}): "
+                           f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
+        if report:
+            idx = text_to_token_ids(start_context, tokenizer).to(device)
+            with eval_mode(model):
+                out = generate(model, idx, 50, model.cfg.context_length)
+            report(token_ids_to_text(out, tokenizer).replace("\n", " "))
+    return train_losses, val_losses, track_tokens_seen
+
+
+# ----- the app's trainer ----------------------------------------------------------------
 
 def lr_at(step: int, max_steps: int, peak_lr: float, warmup_steps: int,
           min_lr_ratio: float = 0.1) -> float:
@@ -67,15 +102,23 @@ def lr_at(step: int, max_steps: int, peak_lr: float, warmup_steps: int,
     return peak_lr * (min_lr_ratio + (1 - min_lr_ratio) * cosine)
 
 
-@dataclass
+def _whole(value, name: str, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
+    """The settings of a training run; checked when made, changed with `replace`."""
+
     max_steps: int = 500
-    batch_size: int = 16
+    batch_size: int = 16             # the global batch, over all micro-batches and processes
     lr: float = 1e-3                 # peak learning rate
     warmup_steps: int = 20
     min_lr_ratio: float = 0.1
     weight_decay: float = 0.1
     grad_clip: float | None = 1.0
+    grad_accum: int = 1              # micro-batches per step (same gradient, less memory)
     eval_every: int = 25
     eval_batches: int = 4
     sample_every: int = 50
@@ -84,21 +127,32 @@ class TrainConfig:
     sample_temperature: float = 0.8
     sample_top_k: int | None = 40
     seed: int = 123
-    explode_factor: float = 3.0      # loss above factor × starting loss = diverging
+    explode_factor: float = 3.0      # loss above factor × chance loss = diverging
 
-    def check(self) -> None:
-        for name in ("max_steps", "batch_size", "eval_every", "eval_batches", "sample_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    def __post_init__(self) -> None:
+        for name in ("max_steps", "batch_size", "grad_accum", "eval_every", "eval_batches",
+                     "sample_every"):
+            _whole(getattr(self, name), name)
+        for name in ("warmup_steps", "sample_tokens", "seed"):
+            _whole(getattr(self, name), name, low=0)
         if self.max_steps > 1_000_000:
             raise ValueError("max_steps is too large (at most 1,000,000)")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.warmup_steps < 0 or self.sample_tokens < 0:
-            raise ValueError("warmup_steps and sample_tokens must be >= 0")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError("grad_clip must be > 0 (or None for no clipping)")
+        if self.batch_size % self.grad_accum:
+            raise ValueError(f"batch_size {self.batch_size} must split evenly into "
+                             f"{self.grad_accum} micro-batches")
+        if not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError("min_lr_ratio must be in [0, 1]")
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with some fields changed (and checked again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -109,8 +163,9 @@ class StepInfo:
     lr: float
     grad_norm: float
     clipped: bool
-    tokens_per_s: float
-    elapsed_s: float
+    tokens_per_s: float = 0.0
+    elapsed_s: float = 0.0
+    examples_seen: int = 0
 
 
 @dataclass
@@ -119,6 +174,8 @@ class EvalInfo:
     tokens_seen: int
     train_loss: float
     val_loss: float
+    metrics: dict = field(default_factory=dict)   # whatever else the objective measures
+    examples_seen: int = 0
 
     @property
     def val_perplexity(self) -> float:
@@ -131,15 +188,43 @@ class SampleInfo:
     tokens_seen: int
     loss: float
     text: str
+    item: int = 0            # which fixed prompt it answers
+
+
+@dataclass
+class ProbeInfo:
+    step: int
+    name: str
+    value: object            # plain numbers (nested lists, dicts): safe to send anywhere
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A measurement taken every `every` steps (and once before the first step).
+
+    `kind` names a function in core/probes.py, called as fn(model, **args) under
+    eval mode and no_grad; it returns plain numbers.
+    """
+
+    name: str
+    kind: str
+    every: int
+    args: dict = field(default_factory=dict)
 
 
 @dataclass
 class TrainCallbacks:
-    """Hooks the trainer calls; each gets one info object. All optional."""
+    """Hooks the trainer calls; each gets one info object. All optional.
+
+    `between_steps()` runs before every step and while paused: the place to answer
+    requests that must not land in the middle of a step (save, copy the weights).
+    """
 
     on_step: Callable[[StepInfo], None] | None = None
     on_eval: Callable[[EvalInfo], None] | None = None
     on_sample: Callable[[SampleInfo], None] | None = None
+    on_probe: Callable[[ProbeInfo], None] | None = None
+    between_steps: Callable[[], None] | None = None
 
 
 @dataclass
@@ -150,129 +235,154 @@ class TrainResult:
     last_eval: EvalInfo | None = None
 
 
-def check_split(tokens: torch.Tensor, context_length: int, what: str) -> None:
-    if len(tokens) < context_length + 1:
-        raise ValueError(
-            f"the {what} split has {len(tokens)} tokens, fewer than one window of "
-            f"context {context_length} + 1: use a shorter context or more text "
-            "(otherwise its loss cannot be measured)")
+class TrainingDiverged(RuntimeError):
+    """The loss or the gradient became NaN/inf, or the loss exploded."""
 
 
 class Trainer:
-    """Trains `model` on token tensors; run() blocks, so call it from a thread."""
+    """Trains `model` on an objective; `run()` blocks, so give it a thread or a process.
 
-    def __init__(self, model: GPTModel, tokenizer: Tokenizer, train_tokens: torch.Tensor,
-                 val_tokens: torch.Tensor, cfg: TrainConfig,
+    `model` may be wrapped (DistributedDataParallel); `raw_model` is the model itself.
+    Under torch.distributed each process takes its slice of every global batch.
+    """
+
+    def __init__(self, model: nn.Module, objective: Objective, cfg: TrainConfig, *,
                  callbacks: TrainCallbacks | None = None, device=None,
                  stop_event: threading.Event | None = None,
                  pause_event: threading.Event | None = None,
-                 optimizer: torch.optim.Optimizer | None = None, start_step: int = 0):
-        cfg.check()
-        context = model.cfg.context_length
-        check_split(train_tokens, context, "training")
-        check_split(val_tokens, context, "validation")
-        self.model, self.tokenizer, self.cfg = model, tokenizer, cfg
-        self.device = device or next(model.parameters()).device
-        self.train_tokens = train_tokens.cpu()
-        self.val_tokens = val_tokens
+                 optimizer: torch.optim.Optimizer | None = None, start_step: int = 0,
+                 probes: tuple[ProbeSpec, ...] = (), rank: int = 0, world_size: int = 1,
+                 all_reduce: Callable[[torch.Tensor], torch.Tensor] | None = None):
+        if not isinstance(cfg, TrainConfig):
+            raise TypeError("cfg must be a TrainConfig")
+        if cfg.batch_size % (world_size * cfg.grad_accum):
+            raise ValueError(f"batch_size {cfg.batch_size} must split evenly over {world_size} "
+                             f"process(es) × {cfg.grad_accum} micro-batch(es)")
+        self.model, self.objective, self.cfg = model, objective, cfg
+        self.raw_model = getattr(model, "module", model)
+        self.device = device or next(self.raw_model.parameters()).device
         self.callbacks = callbacks or TrainCallbacks()
         self.stop_event = stop_event or threading.Event()
         self.pause_event = pause_event or threading.Event()
-        self.optimizer = optimizer or make_optimizer(model, cfg.lr, cfg.weight_decay)
+        self.optimizer = optimizer or make_optimizer(self.raw_model, cfg.lr, cfg.weight_decay)
         self.step = start_step
+        self.probes = tuple(probes)
+        self.rank, self.world_size, self.all_reduce = rank, world_size, all_reduce
         self.lock = threading.Lock()      # held while the weights change
+        self.tokens_seen = self.examples_seen = 0
+        if start_step:   # resuming: every step so far took one global batch
+            tokens, examples = objective.counts(self._global_batch(0)[0])
+            self.tokens_seen, self.examples_seen = start_step * tokens, start_step * examples
         self._good_state: dict[str, torch.Tensor] | None = None
-        self._start_loss = math.log(model.cfg.vocab_size)
-        self._eval_loaders = {
-            "train": create_dataloader(train_tokens, cfg.batch_size, context, shuffle=False),
-            "val": create_dataloader(val_tokens, cfg.batch_size, context, shuffle=False),
-        }
-        self._sample_ids = self._encode_prompt(cfg.sample_prompt)
 
-    # --- helpers -------------------------------------------------------------------
-    def _encode_prompt(self, prompt: str) -> torch.Tensor:
-        ids = self.tokenizer.encode(prompt) if prompt else []
-        if not ids:   # no usable prompt: start from the first token of the training text
-            ids = [int(self.train_tokens[0])]
-        return torch.tensor([ids[-self.model.cfg.context_length:]], dtype=torch.long)
+    # --- batches -------------------------------------------------------------------
+    def _global_batch(self, step: int):
+        return self.objective.batch(step, self.cfg.seed, self.cfg.batch_size)
 
-    def tokens_per_step(self) -> int:
-        return self.cfg.batch_size * self.model.cfg.context_length
-
-    def _batch(self, step: int):
-        # The batch of step k depends only on (seed, k): a resumed run sees the same data.
-        generator = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + step)
-        x, y = random_batch(self.train_tokens, self.cfg.batch_size,
-                            self.model.cfg.context_length, generator)
-        return x.to(self.device), y.to(self.device)
+    def _micro_batches(self, step: int):
+        """This process's share of step k's global batch, in `grad_accum` pieces."""
+        x, y = self._global_batch(step)
+        per_rank = self.cfg.batch_size // self.world_size
+        x = x[self.rank * per_rank:(self.rank + 1) * per_rank]
+        y = y[self.rank * per_rank:(self.rank + 1) * per_rank]
+        for xm, ym in zip(x.chunk(self.cfg.grad_accum), y.chunk(self.cfg.grad_accum)):
+            yield xm.to(self.device), ym.to(self.device)
 
     def snapshot_state(self) -> dict[str, torch.Tensor]:
         """A consistent copy of the weights, taken between steps."""
         with self.lock:
-            return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            return {k: v.detach().clone() for k, v in self.raw_model.state_dict().items()}
 
-    @torch.no_grad()
     def evaluate(self) -> EvalInfo:
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            losses = {name: calc_loss_loader(loader, self.model, self.device, self.cfg.eval_batches)
-                      for name, loader in self._eval_loaders.items()}
-        finally:
-            self.model.train(was_training)
-        return EvalInfo(self.step, self.step * self.tokens_per_step(), losses["train"], losses["val"])
+        metrics = self.objective.evaluate(self.raw_model, self.device, self.cfg.batch_size,
+                                          self.cfg.eval_batches)
+        train_loss, val_loss = metrics.pop("train_loss"), metrics.pop("val_loss")
+        return EvalInfo(self.step, self.tokens_seen, train_loss, val_loss, metrics,
+                        self.examples_seen)
 
-    def sample(self) -> str:
-        out = generate(self.model, self._sample_ids, self.cfg.sample_tokens,
-                       self.model.cfg.context_length, temperature=self.cfg.sample_temperature,
-                       top_k=self.cfg.sample_top_k, seed=self.cfg.seed)
-        return self.tokenizer.decode(out[0].tolist())
+    def run_probes(self, every_step: bool = False) -> None:
+        """Run the probes due at this step (all of them at step 0)."""
+        due = [p for p in self.probes if every_step or self.step % p.every == 0]
+        if not due or self.callbacks.on_probe is None:
+            return
+        from core.probes import run_probe
+        with self.lock, torch.no_grad(), eval_mode(self.raw_model):
+            results = [(p, run_probe(p, self.raw_model)) for p in due]
+        for probe, value in results:
+            self.callbacks.on_probe(ProbeInfo(self.step, probe.name, value))
 
     def _restore_good_state(self) -> None:
         if self._good_state is not None:
             with self.lock:
-                self.model.load_state_dict(self._good_state)
+                self.raw_model.load_state_dict(self._good_state)
 
     def _wait_while_paused(self) -> None:
         while self.pause_event.is_set() and not self.stop_event.is_set():
+            if self.callbacks.between_steps:
+                self.callbacks.between_steps()
             self.stop_event.wait(0.05)
 
+    def _agreed(self, flag: bool) -> bool:
+        """True if `flag` is true in any process: all of them stop together, or the
+        others would wait for ever in the next gradient all-reduce."""
+        if self.all_reduce is None:
+            return flag
+        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        return bool(self.all_reduce(value).item() > 0)
+
     # --- the loop ------------------------------------------------------------------
-    def train_step(self) -> StepInfo | str:
-        """One optimisation step; returns a reason string if the guard trips."""
-        cfg = self.cfg
+    def train_step(self) -> StepInfo:
+        """One optimisation step; raises TrainingDiverged when the guard trips."""
+        cfg, model = self.cfg, self.model
         lr = lr_at(self.step, cfg.max_steps, cfg.lr, cfg.warmup_steps, cfg.min_lr_ratio)
-        x, y = self._batch(self.step)
         with self.lock:
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            self.model.train()
-            loss = calc_loss_batch(x, y, self.model, self.device)
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                return f"the loss became {loss_value} at step {self.step + 1}"
-            if self.step > 0 and loss_value > cfg.explode_factor * self._start_loss:
-                return (f"the loss exploded to {loss_value:.3g} at step {self.step + 1} "
-                        f"(it started near {self._start_loss:.2f}): the learning rate is too high")
+            model.train()
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss_value, tokens, examples = 0.0, 0, 0
+            for xm, ym in self._micro_batches(self.step):
+                loss = self.objective.loss(model, xm, ym) / cfg.grad_accum
+                loss.backward()
+                loss_value += loss.item()
+                t, e = self.objective.counts(xm)
+                tokens, examples = tokens + t, examples + e
+            reason = None
+            if not math.isfinite(loss_value):
+                reason = f"the loss became {loss_value} at step {self.step + 1}"
+            elif self.step > 0 and loss_value > cfg.explode_factor * self.objective.chance_loss:
+                reason = (f"the loss exploded to {loss_value:.3g} at step {self.step + 1} "
+                          f"(chance is {self.objective.chance_loss:.2f}): the learning rate "
+                          "is too high")
             max_norm = cfg.grad_clip if cfg.grad_clip is not None else float("inf")
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
-            if not math.isfinite(grad_norm):
-                return f"the gradient became {grad_norm} at step {self.step + 1}"
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
+            if reason is None and not math.isfinite(grad_norm):
+                reason = f"the gradient became {grad_norm} at step {self.step + 1}"
+            if self._agreed(reason is not None):
+                raise TrainingDiverged(reason or "another process saw the loss diverge")
             self.optimizer.step()
             self.step += 1
+        self._step_tokens = tokens * self.world_size
+        self.tokens_seen += self._step_tokens
+        self.examples_seen += examples * self.world_size
         clipped = cfg.grad_clip is not None and grad_norm > cfg.grad_clip
-        return StepInfo(self.step, self.step * self.tokens_per_step(), loss_value, lr,
-                        grad_norm, clipped, 0.0, 0.0)
+        return StepInfo(self.step, self.tokens_seen, loss_value, lr, grad_norm, clipped,
+                        examples_seen=self.examples_seen)
+
+    def _due(self, every: int) -> bool:
+        return self.step % every == 0 or self.step == self.cfg.max_steps
 
     def run(self) -> TrainResult:
         cfg, cb = self.cfg, self.callbacks
         self._good_state = self.snapshot_state()
         last_eval = None
+        if self.probes:
+            self.run_probes(every_step=True)
         started = time.perf_counter()
         paused_total = 0.0
         while self.step < cfg.max_steps:
+            if cb.between_steps:
+                cb.between_steps()
             if self.stop_event.is_set():
                 return TrainResult("stopped", "stopped by request", self.step, last_eval)
             if self.pause_event.is_set():
@@ -281,71 +391,40 @@ class Trainer:
                 paused_total += time.perf_counter() - pause_began
                 continue
             t0 = time.perf_counter()
-            info = self.train_step()
-            if isinstance(info, str):
+            try:
+                info = self.train_step()
+            except TrainingDiverged as err:
                 self._restore_good_state()
-                return TrainResult("failed", info + "; the weights were reset to the last "
+                return TrainResult("failed", f"{err}; the weights were reset to the last "
                                    "healthy evaluation", self.step, last_eval)
-            info.tokens_per_s = self.tokens_per_step() / max(time.perf_counter() - t0, 1e-9)
+            info.tokens_per_s = self._step_tokens / max(time.perf_counter() - t0, 1e-9)
             info.elapsed_s = time.perf_counter() - started - paused_total
             if cb.on_step:
                 cb.on_step(info)
-            if self.step % cfg.eval_every == 0 or self.step == cfg.max_steps:
+            if self._due(cfg.eval_every):
                 last_eval = self.evaluate()
                 if math.isfinite(last_eval.train_loss) and math.isfinite(last_eval.val_loss):
                     self._good_state = self.snapshot_state()
                 if cb.on_eval:
                     cb.on_eval(last_eval)
-            if cb.on_sample and cfg.sample_tokens and (
-                    self.step % cfg.sample_every == 0 or self.step == cfg.max_steps):
-                cb.on_sample(SampleInfo(self.step, info.tokens_seen, info.loss, self.sample()))
+            if cb.on_sample and cfg.sample_tokens and self._due(cfg.sample_every):
+                with torch.no_grad():
+                    samples = self.objective.samples(self.raw_model, cfg)
+                for sample in samples:
+                    cb.on_sample(SampleInfo(self.step, info.tokens_seen, info.loss, sample.text,
+                                            sample.item))
+            if self.probes:
+                self.run_probes()
         return TrainResult("finished", "", self.step, last_eval)
 
 
-def estimate_flops_per_token(model_cfg) -> float:
-    """Training FLOPs per token ≈ 6·N (matmul weights) + 12·L·T·C (attention scores)."""
-    c, layers, t, v = model_cfg.emb_dim, model_cfg.n_layers, model_cfg.context_length, model_cfg.vocab_size
-    n_matmul = layers * 12 * c * c + v * c          # blocks + output head
-    return 6 * n_matmul + 12 * layers * t * c
-
-
-@dataclass
-class _Throughput:
-    flops_per_s: float = 0.0
-    measured: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_THROUGHPUT = _Throughput()
-
-
-def measured_training_flops() -> float:
-    """Achieved training FLOP/s on this machine, from a few steps of a small model (cached)."""
-    with _THROUGHPUT.lock:
-        if not _THROUGHPUT.measured:
-            from core.config import get_preset
-            cfg = get_preset("cpu-demo")
-            model = GPTModel(cfg)
-            opt = make_optimizer(model)
-            x = torch.randint(0, cfg.vocab_size, (8, cfg.context_length))
-            timings = []
-            for _ in range(4):
-                t0 = time.perf_counter()
-                loss = calc_loss_batch(x, x, model, "cpu")
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                timings.append(time.perf_counter() - t0)
-            tokens = x.numel()
-            _THROUGHPUT.flops_per_s = estimate_flops_per_token(cfg) * tokens / min(timings[1:])
-            _THROUGHPUT.measured = True
-        return _THROUGHPUT.flops_per_s
-
-
-def estimate_step_seconds(model_cfg, batch_size: int) -> float:
-    """Rough seconds per training step, scaled from the measured throughput."""
-    tokens = batch_size * model_cfg.context_length
-    return estimate_flops_per_token(model_cfg) * tokens / measured_training_flops()
+def pretraining_trainer(model: nn.Module, tokenizer, train_tokens: torch.Tensor,
+                        val_tokens: torch.Tensor, cfg: TrainConfig, **kwargs) -> Trainer:
+    """A Trainer on the pretraining objective: next tokens of one long text."""
+    objective = LanguageModeling(train_tokens, val_tokens, tokenizer,
+                                 getattr(model, "module", model).cfg.context_length,
+                                 [cfg.sample_prompt])
+    return Trainer(model, objective, cfg, **kwargs)
 
 
 # Training settings that go with each model preset (core.config.PRESETS). They tell a
@@ -353,7 +432,9 @@ def estimate_step_seconds(model_cfg, batch_size: int) -> float:
 TRAIN_PRESETS: dict[str, TrainConfig] = {
     "cpu-demo": TrainConfig(max_steps=600, batch_size=16, lr=3e-3, warmup_steps=20,
                             eval_every=25, sample_every=50),
-    "tang-char": TrainConfig(max_steps=1500, batch_size=16, lr=3e-3, warmup_steps=20,
+    "shakespeare-char": TrainConfig(max_steps=6000, batch_size=32, lr=3e-3, warmup_steps=50,
+                                    eval_every=50, sample_every=100, sample_tokens=80),
+    "tang-char": TrainConfig(max_steps=6000, batch_size=64, lr=6e-3, warmup_steps=50,
                              eval_every=50, sample_every=100, sample_tokens=64),
     # The tutorial's own settings (batch 16, AdamW 1e-3).
     "tang-tutorial": TrainConfig(max_steps=5000, batch_size=16, lr=1e-3, warmup_steps=0,

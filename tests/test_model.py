@@ -5,6 +5,7 @@ import torch
 
 from core.config import GPTConfig, get_preset
 from core.generate import generate, generate_text_simple
+from core.kv_cache import KVCache, forward_cached, is_decode_layout, use_decode_layout
 from core.model import GPTModel, count_parameters, parameter_breakdown
 
 
@@ -28,15 +29,16 @@ def test_changing_a_token_leaves_earlier_logits_unchanged(tiny_cfg, seeded):
 
 def test_fast_path_equals_teaching_path(tiny_cfg, seeded):
     fast = GPTModel(tiny_cfg).eval()
-    slow = GPTModel(tiny_cfg, fast_attention=False).eval()
+    slow = GPTModel(tiny_cfg, fast=False).eval()
     slow.load_state_dict(fast.state_dict())
     idx = torch.randint(0, tiny_cfg.vocab_size, (2, 16))
     with torch.no_grad():
         logits_fast = fast(idx)
         logits_slow = slow(idx)
-        logits_weights, weights = fast(idx, return_attention=True)
+        traced = fast.trace(idx)
     torch.testing.assert_close(logits_fast, logits_slow)
-    torch.testing.assert_close(logits_fast, logits_weights)
+    torch.testing.assert_close(logits_fast, traced.logits)
+    weights = traced.attention
     assert len(weights) == tiny_cfg.n_layers
     for w in weights:
         assert w.shape == (2, tiny_cfg.n_heads, 16, 16)
@@ -48,13 +50,58 @@ def test_fast_path_equals_teaching_path(tiny_cfg, seeded):
 def test_kv_cache_matches_full_forward_in_chunks(tiny_cfg, seeded):
     model = GPTModel(tiny_cfg).eval()
     idx = torch.randint(0, tiny_cfg.vocab_size, (2, 14))
-    cache = model.new_cache(batch_size=2)
+    cache = KVCache(model, batch_size=2)
     with torch.no_grad():
         full = model(idx)
-        parts = [model(idx[:, :5], cache=cache), model(idx[:, 5:6], cache=cache),
-                 model(idx[:, 6:], cache=cache)]
-    torch.testing.assert_close(torch.cat(parts, dim=1), full)
+        parts = [forward_cached(model, idx[:, :end], cache) if start == 0
+                 else forward_cached(model, idx[:, start:end], cache)
+                 for start, end in ((0, 5), (5, 6), (6, 14))]
+    for (_, end), logits in zip(((0, 5), (5, 6), (6, 14)), parts):
+        torch.testing.assert_close(logits, full[:, end - 1])
     assert cache.length == 14
+
+
+def test_layer_norm_teaching_path_shows_mean_and_variance(seeded):
+    from core.model import LayerNorm
+    x = torch.randn(3, 5, 8) * 4 + 2
+    fast, slow = LayerNorm(8), LayerNorm(8, fast=False)
+    torch.testing.assert_close(fast(x), slow(x))
+    out = slow(x)
+    torch.testing.assert_close(out.mean(-1), torch.zeros(3, 5), atol=1e-5, rtol=0)
+    torch.testing.assert_close(out.var(-1, unbiased=False), torch.ones(3, 5), atol=1e-3, rtol=0)
+
+
+def test_decode_layout_gives_the_same_tokens_as_the_training_layout(seeded):
+    cfg = get_preset("tiny", tie_weights=True, qkv_bias=True)
+    model = GPTModel(cfg).eval()
+    prompt = torch.randint(0, cfg.vocab_size, (1, 4))
+    with torch.no_grad():
+        logits_before = model(prompt)
+    tokens_before = generate(model, prompt, 30, cfg.context_length)
+    assert not is_decode_layout(model)
+    use_decode_layout(model)
+    assert is_decode_layout(model)
+    assert model.out_head.weight is model.tok_emb.weight          # still tied
+    assert model.out_head.weight.shape == (cfg.vocab_size, cfg.emb_dim)
+    with torch.no_grad():
+        torch.testing.assert_close(model(prompt), logits_before)
+    assert torch.equal(generate(model, prompt, 30, cfg.context_length), tokens_before)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (torch.tensor([[1, 64]]), "outside the vocabulary"),
+    (torch.tensor([[1, -1]]), "outside the vocabulary"),
+    (torch.tensor([[1.0, 2.0]]), "integers"),
+])
+def test_bad_token_ids_get_a_clear_value_error(tiny_cfg, bad, message):
+    with pytest.raises(ValueError, match=message):
+        GPTModel(tiny_cfg)(bad)
+
+
+def test_book_style_positional_generate_call_is_a_type_error(tiny_cfg):
+    model, idx = GPTModel(tiny_cfg), torch.tensor([[1, 2]])
+    with pytest.raises(TypeError, match="positional"):
+        generate(model, idx, 10, 16, 0.0, None, 50256)
 
 
 @pytest.mark.parametrize("context", [64, 20])  # 20: the window slides past the context

@@ -7,15 +7,17 @@ import time
 import pytest
 import torch
 
-import core.train as train_mod
+import core.objectives as objectives_mod
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.config import get_preset
+from core.data import create_dataloader
+from core.loss import calc_loss_batch, calc_loss_loader, chunked_cross_entropy, lm_loss
 from core.model import GPTModel
+from core.objectives import LanguageModeling
 from core.runtime import make_optimizer
 from core.tokenizer import CharTokenizer
-from core.train import (TrainCallbacks, TrainConfig, Trainer, calc_loss_batch,
-                        calc_loss_loader, lr_at)
-from core.data import create_dataloader
+from core.train import (TrainCallbacks, TrainConfig, Trainer, TrainingDiverged, lr_at,
+                        pretraining_trainer, train_model_simple)
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 40
 
@@ -34,7 +36,7 @@ def make_trainer(setup, steps=40, callbacks=None, **kwargs):
     model = GPTModel(cfg)
     tcfg = TrainConfig(max_steps=steps, batch_size=8, lr=3e-3, warmup_steps=5, eval_every=10,
                        eval_batches=2, sample_every=20, sample_prompt="the ", sample_tokens=10)
-    return Trainer(model, tok, train_ids, val_ids, tcfg, callbacks, **kwargs)
+    return pretraining_trainer(model, tok, train_ids, val_ids, tcfg, callbacks=callbacks, **kwargs)
 
 
 def test_loss_falls_on_a_tiny_corpus(setup):
@@ -86,19 +88,19 @@ def test_pause_holds_and_resume_continues(setup):
 
 
 def test_nan_guard_trips_on_a_poisoned_batch_and_keeps_usable_weights(setup, monkeypatch):
-    real = train_mod.calc_loss_batch
+    real = calc_loss_batch
     calls = {"n": 0}
 
-    def poisoned(x, y, model, device):
+    def poisoned(model, x, y):
         calls["n"] += 1
-        loss = real(x, y, model, device)
+        loss = lm_loss(model, x, y)
         return loss * float("nan") if calls["n"] == 15 else loss
-    monkeypatch.setattr(train_mod, "calc_loss_batch", poisoned)
+    monkeypatch.setattr(objectives_mod, "lm_loss", poisoned)
     trainer = make_trainer(setup, 40)
     result = trainer.run()
     assert result.status == "failed" and "nan" in result.reason.lower()
     assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
-    x = trainer.train_tokens[:17].unsqueeze(0)
+    x = trainer.objective.train_tokens[:17].unsqueeze(0)
     assert math.isfinite(real(x[:, :-1], x[:, 1:], trainer.model, "cpu").item())
 
 
@@ -108,7 +110,7 @@ def test_absurd_learning_rate_is_caught(setup):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     tcfg = TrainConfig(max_steps=30, batch_size=8, lr=1e9, warmup_steps=0, eval_every=10,
                        sample_tokens=0)
-    result = Trainer(model, tok, train_ids, val_ids, tcfg).run()
+    result = pretraining_trainer(model, tok, train_ids, val_ids, tcfg).run()
     assert result.status == "failed"
     assert "learning rate" in result.reason or "nan" in result.reason.lower()
     for k, v in model.state_dict().items():   # back to the last healthy weights
@@ -130,14 +132,14 @@ def test_n_steps_equal_half_save_resume_half(setup, tmp_path):
             first.stop_event.set()
     first.callbacks.on_step = stop_at_10
     assert first.run().status == "stopped"
-    save_checkpoint(tmp_path / "half", first.model, first.tokenizer, step=first.step,
+    save_checkpoint(tmp_path / "half", first.model, first.objective.tokenizer, step=first.step,
                     optimizer=first.optimizer)
 
     tok, train_ids, val_ids, cfg = setup
     ckpt, optimizer = load_checkpoint(tmp_path / "half", optimizer_factory=lambda m: make_optimizer(m, 3e-3))
-    second = Trainer(ckpt.model, tok, train_ids, val_ids, first.cfg,
-                     TrainCallbacks(on_step=lambda i: losses.append(i.loss)),
-                     optimizer=optimizer, start_step=ckpt.step)
+    second = pretraining_trainer(ckpt.model, tok, train_ids, val_ids, first.cfg,
+                                 callbacks=TrainCallbacks(on_step=lambda i: losses.append(i.loss)),
+                                 optimizer=optimizer, start_step=ckpt.step)
     assert second.run().status == "finished"
     assert losses == pytest.approx(losses_full, rel=1e-4, abs=1e-5)
 
@@ -146,15 +148,102 @@ def test_n_steps_equal_half_save_resume_half(setup, tmp_path):
     ({"max_steps": 0}, "max_steps"), ({"lr": float("nan")}, "learning rate"),
     ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size")])
 def test_bad_settings_are_refused(setup, changes, message):
-    tok, train_ids, val_ids, cfg = setup
     with pytest.raises(ValueError, match=message):
-        Trainer(GPTModel(cfg), tok, train_ids, val_ids, TrainConfig(**changes))
+        TrainConfig(**changes)
+    with pytest.raises(ValueError, match=message):
+        TrainConfig().replace(**changes)
+
+
+def test_train_config_is_frozen():
+    import dataclasses
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TrainConfig().lr = 1.0
+
+
+def test_trainer_arguments_after_the_config_are_keyword_only(setup):
+    tok, train_ids, val_ids, cfg = setup
+    objective = LanguageModeling(train_ids, val_ids, tok, cfg.context_length)
+    with pytest.raises(TypeError):
+        Trainer(GPTModel(cfg), objective, TrainConfig(), None, "cpu")
 
 
 def test_validation_split_shorter_than_context_is_refused(setup):
     tok, train_ids, val_ids, cfg = setup
     with pytest.raises(ValueError, match="validation split"):
-        Trainer(GPTModel(cfg), tok, train_ids, val_ids[:10], TrainConfig())
+        pretraining_trainer(GPTModel(cfg), tok, train_ids, val_ids[:10], TrainConfig())
+
+
+def test_train_step_raises_when_the_guard_trips(setup):
+    trainer = make_trainer(setup, 10)
+    trainer.cfg = trainer.cfg.replace(lr=1e9)
+    with pytest.raises(TrainingDiverged):
+        for _ in range(10):
+            trainer.train_step()
+
+
+def test_chunked_loss_equals_plain_cross_entropy_and_its_gradients(seeded):
+    hidden = torch.randn(37, 16, requires_grad=True)
+    weight = torch.randn(101, 16, requires_grad=True)
+    targets = torch.randint(0, 101, (37,))
+    targets[::5] = -100                              # ignored positions, as instruction tuning uses
+    plain = torch.nn.functional.cross_entropy(hidden @ weight.T, targets)
+    plain.backward()
+    expected = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad = weight.grad = None
+    chunked = chunked_cross_entropy(hidden, weight, targets, chunk_rows=8)
+    (chunked * 2).backward()                         # an upstream gradient is passed through
+    torch.testing.assert_close(chunked, plain)
+    torch.testing.assert_close(hidden.grad, 2 * expected[0])
+    torch.testing.assert_close(weight.grad, 2 * expected[1])
+
+
+def test_lm_loss_chunks_a_large_vocabulary_to_the_same_value(seeded, monkeypatch):
+    import core.loss as loss_mod
+    cfg = get_preset("tiny", vocab_size=500)
+    model = GPTModel(cfg)
+    x = torch.randint(0, 500, (2, 16))
+    y = torch.randint(0, 500, (2, 16))
+    plain = calc_loss_batch(x, y, model, "cpu")
+    monkeypatch.setattr(loss_mod, "CHUNK_WHEN_ABOVE", 0)
+    monkeypatch.setattr(loss_mod, "CHUNK_ELEMENTS", 500 * 5)
+    torch.testing.assert_close(lm_loss(model, x, y), plain)
+
+
+def test_gradient_accumulation_gives_the_same_step(setup):
+    losses = {}
+    for accum in (1, 4):
+        trainer = make_trainer(setup, 5)
+        trainer.cfg = trainer.cfg.replace(grad_accum=accum)
+        losses[accum] = [trainer.train_step().loss for _ in range(5)]
+    assert losses[4] == pytest.approx(losses[1], rel=1e-4, abs=1e-5)
+
+
+def test_book_train_model_simple_lowers_the_loss(setup):
+    tok, train_ids, val_ids, cfg = setup
+    torch.manual_seed(0)
+    model = GPTModel(cfg)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.1)
+    train_loader = create_dataloader(train_ids, 8, cfg.context_length, shuffle=True, seed=1)
+    val_loader = create_dataloader(val_ids, 8, cfg.context_length, shuffle=False)
+    lines = []
+    train_losses, val_losses, seen = train_model_simple(
+        model, train_loader, val_loader, optimizer, "cpu", num_epochs=3, eval_freq=5,
+        eval_iter=2, start_context="the ", tokenizer=tok, report=lines.append)
+    assert train_losses[-1] < train_losses[0] - 0.5
+    assert len(val_losses) == len(train_losses) == len(seen) and seen == sorted(seen)
+    assert any(line.startswith("Ep 3") for line in lines)
+    assert any(line.startswith("the ") for line in lines)          # the epoch's sample
+
+
+def test_probes_run_at_step_zero_and_every_n_steps(setup):
+    from core.train import ProbeSpec
+    probes = []
+    trainer = make_trainer(setup, 12, TrainCallbacks(on_probe=probes.append),
+                           probes=(ProbeSpec("att", "attention", 5, {"ids": [1, 2, 3]}),))
+    trainer.run()
+    assert [p.step for p in probes] == [0, 5, 10]
+    weights = probes[0].value["weights"]
+    assert len(weights) == 2 and len(weights[0][0]) == 3          # layers, heads, T × T
 
 
 def test_book_loss_helpers(setup):

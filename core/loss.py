@@ -1,0 +1,112 @@
+"""The loss a GPT learns from: cross-entropy of the next token (chapter 5.1).
+
+For every position the model scores all V tokens of the vocabulary (the logits);
+softmax turns the scores into probabilities, and the loss is −ln p(the true next
+token), averaged over positions. A fresh model guesses uniformly: loss ≈ ln V.
+
+- `calc_loss_batch` and `calc_loss_loader` are the book's helpers.
+- `lm_loss` is what the trainer uses. With a large vocabulary the logits are the
+  biggest tensor of a training step (batch 8 × 256 tokens × 50,257 = 411 MB, and as
+  much again for their gradient). `chunked_cross_entropy` computes the same loss and
+  the same gradients a few hundred positions at a time, so the full logits never
+  exist at once.
+Targets equal to −100 are skipped (PyTorch's `ignore_index`): the instruction
+fine-tune uses that to leave padding and the prompt out of the loss.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IGNORE_INDEX = -100
+CHUNK_ELEMENTS = 1 << 25          # logits per chunk: 32M floats = 128 MB (big enough for fast GEMMs)
+CHUNK_WHEN_ABOVE = 1 << 24        # chunk only when all logits would exceed 64 MB
+
+
+def calc_loss_batch(input_batch: torch.Tensor, target_batch: torch.Tensor,
+                    model: nn.Module, device) -> torch.Tensor:
+    """Mean cross-entropy of predicting every target token: (B, T) ids → scalar."""
+    input_batch, target_batch = input_batch.to(device), target_batch.to(device)
+    logits = model(input_batch)                                   # (B, T, vocab)
+    return F.cross_entropy(logits.flatten(0, 1), target_batch.flatten())
+
+
+def calc_loss_loader(data_loader, model: nn.Module, device, num_batches: int | None = None) -> float:
+    """Average loss over the first `num_batches` batches (all when None)."""
+    if len(data_loader) == 0:
+        return float("nan")
+    num_batches = len(data_loader) if num_batches is None else min(num_batches, len(data_loader))
+    total = 0.0
+    for i, (input_batch, target_batch) in enumerate(data_loader):
+        if i >= num_batches:
+            break
+        total += calc_loss_batch(input_batch, target_batch, model, device).item()
+    return total / num_batches
+
+
+class _ChunkedCrossEntropy(torch.autograd.Function):
+    """cross_entropy(hidden @ weightᵀ, targets), computed and differentiated in chunks.
+
+    The gradient is worked out during the forward pass, chunk by chunk, since the
+    logits of a chunk are at hand then: d loss / d logits = softmax − one-hot (over
+    the counted positions, divided by their number). Backward only scales it.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight, targets, chunk_rows: int, ignore_index: int):
+        counted = targets != ignore_index
+        n_counted = counted.sum().clamp(min=1)
+        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        grad_hidden = torch.empty_like(hidden) if need_grad else None
+        grad_weight = torch.zeros_like(weight) if need_grad else None
+        total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        for start in range(0, hidden.shape[0], chunk_rows):
+            h = hidden[start:start + chunk_rows]                        # (n, C)
+            target = targets[start:start + chunk_rows]
+            keep = counted[start:start + chunk_rows]
+            safe = torch.where(keep, target, 0)[:, None]                # (n, 1)
+            logits = h @ weight.T                                       # (n, V)
+            lse = torch.logsumexp(logits, dim=-1, keepdim=True)         # (n, 1)
+            nll = lse - logits.gather(1, safe)
+            total += (nll.squeeze(1) * keep).sum()
+            if need_grad:
+                probs = logits.sub_(lse).exp_()                         # softmax, in place
+                probs.scatter_add_(1, safe, torch.full_like(lse, -1.0))  # − one-hot
+                probs.mul_((keep / n_counted)[:, None])
+                grad_hidden[start:start + chunk_rows] = probs @ weight
+                grad_weight.addmm_(probs.T, h)
+        ctx.save_for_backward(grad_hidden, grad_weight)
+        return total / n_counted
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_hidden, grad_weight = ctx.saved_tensors
+        return grad_hidden * grad_output, grad_weight * grad_output, None, None, None
+
+
+def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
+                          chunk_rows: int | None = None,
+                          ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
+    """Mean cross-entropy of logits = hidden @ weightᵀ, never holding all logits.
+
+    hidden (N, C), weight (V, C), targets (N,) → scalar; the same value and gradients
+    as `F.cross_entropy(hidden @ weight.T, targets, ignore_index=ignore_index)`.
+    """
+    if chunk_rows is None:
+        chunk_rows = max(1, CHUNK_ELEMENTS // weight.shape[0])
+    return _ChunkedCrossEntropy.apply(hidden, weight, targets, chunk_rows, ignore_index)
+
+
+def lm_loss(model: nn.Module, input_batch: torch.Tensor, target_batch: torch.Tensor) -> torch.Tensor:
+    """The trainer's next-token loss: `calc_loss_batch`'s value, computed in chunks
+    when the logits would be large (on the CPU; a GPU's fused kernels handle it)."""
+    head = model.out_head.weight
+    n_logits = target_batch.numel() * head.shape[0]
+    if n_logits <= CHUNK_WHEN_ABOVE or input_batch.device.type != "cpu":
+        logits = model(input_batch)
+        return F.cross_entropy(logits.flatten(0, 1), target_batch.flatten(),
+                               ignore_index=IGNORE_INDEX)
+    hidden = model.hidden_states(input_batch)                      # (B, T, C)
+    return chunked_cross_entropy(hidden.flatten(0, 1), head, target_batch.flatten())

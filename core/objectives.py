@@ -1,0 +1,165 @@
+"""What a training run learns: one objective per stage, one trainer for all of them.
+
+The trainer (core/train.py) does the same thing at every stage: take a batch, compute
+a loss, step the optimizer, now and then evaluate and write samples. What changes from
+pretraining to a spam classifier to instruction tuning is only
+- which batches it takes (`batch`),
+- what the loss is (`loss`),
+- what it measures (`evaluate`: a dict of numbers, always with train_loss and val_loss),
+- what a sample is (`samples`: text, or nothing).
+
+An objective is described by a `Task`: its name and plain data (tensors, lists,
+numbers), so a job can send it to another process and rebuild it there with
+`make_objective`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import torch
+from torch import nn
+
+from core.data import create_dataloader, random_batch
+from core.generate import eval_mode, generate
+from core.loss import lm_loss
+from core.tokenizer import Tokenizer
+
+
+@dataclass
+class Task:
+    """What to learn, as plain data: the objective's name and its inputs."""
+
+    objective: str = "lm"
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Sample:
+    """One piece of text the model wrote, for one fixed prompt."""
+
+    text: str
+    item: int = 0              # which of the objective's fixed prompts
+
+
+class Objective(Protocol):
+    name: str
+    chance_loss: float         # the loss of a uniform guess: a diverging run goes far above it
+
+    def batch(self, step: int, seed: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]: ...
+    def loss(self, model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor: ...
+    def counts(self, inputs: torch.Tensor) -> tuple[int, int]: ...
+    def evaluate(self, model: nn.Module, device, batch_size: int, n_batches: int) -> dict[str, float]: ...
+    def samples(self, model: nn.Module, settings) -> list[Sample]: ...
+
+
+def batch_generator(seed: int, step: int) -> torch.Generator:
+    """The random numbers of step k's batch depend only on (seed, k): a resumed run,
+    or any number of processes, draws the very same batch."""
+    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+
+
+class LanguageModeling:
+    """Pretraining: predict every next token of random windows of one long text."""
+
+    name = "lm"
+
+    def __init__(self, train_tokens: torch.Tensor, val_tokens: torch.Tensor,
+                 tokenizer: Tokenizer, context_length: int, prompts: list[str] | None = None):
+        check_split(train_tokens, context_length, "training")
+        check_split(val_tokens, context_length, "validation")
+        self.train_tokens, self.val_tokens = train_tokens.cpu(), val_tokens.cpu()
+        self.tokenizer, self.context_length = tokenizer, context_length
+        self.chance_loss = math.log(tokenizer.n_vocab)
+        self.prompt_ids = [self._encode(p) for p in (prompts or [""])]
+        self._loaders: dict = {}
+
+    def _encode(self, prompt: str) -> torch.Tensor:
+        ids = self.tokenizer.encode(prompt) if prompt else []
+        if not ids:   # no usable prompt: start from the first token of the training text
+            ids = [int(self.train_tokens[0])]
+        return torch.tensor([ids[-self.context_length:]], dtype=torch.long)
+
+    def batch(self, step, seed, batch_size):
+        return random_batch(self.train_tokens, batch_size, self.context_length,
+                            batch_generator(seed, step))
+
+    def loss(self, model, inputs, targets):
+        return lm_loss(model, inputs, targets)
+
+    def counts(self, inputs):
+        return inputs.numel(), inputs.shape[0]
+
+    @torch.no_grad()
+    def evaluate(self, model, device, batch_size, n_batches):
+        if batch_size not in self._loaders:   # the same fixed windows at every evaluation
+            self._loaders = {batch_size: {
+                name: create_dataloader(tokens, batch_size, self.context_length, shuffle=False)
+                for name, tokens in (("train", self.train_tokens), ("val", self.val_tokens))}}
+        losses = {}
+        with eval_mode(model):
+            for name, loader in self._loaders[batch_size].items():
+                total, count = 0.0, 0
+                for i, (x, y) in enumerate(loader):
+                    if i >= n_batches:
+                        break
+                    total += lm_loss(model, x.to(device), y.to(device)).item()
+                    count += 1
+                losses[f"{name}_loss"] = total / count if count else math.nan
+        return losses
+
+    def samples(self, model, settings):
+        out = []
+        for item, ids in enumerate(self.prompt_ids):
+            new = generate(model, ids, settings.sample_tokens, self.context_length,
+                           temperature=settings.sample_temperature, top_k=settings.sample_top_k,
+                           seed=settings.seed)
+            out.append(Sample(self.tokenizer.decode(new[0].tolist()), item))
+        return out
+
+
+def check_split(tokens: torch.Tensor, context_length: int, what: str) -> None:
+    if len(tokens) < context_length + 1:
+        raise ValueError(
+            f"the {what} split has {len(tokens)} tokens, fewer than one window of "
+            f"context {context_length} + 1: use a shorter context or more text "
+            "(otherwise its loss cannot be measured)")
+
+
+def _language_modeling(task: Task, tokenizer: Tokenizer, context_length: int) -> LanguageModeling:
+    data = task.data
+    return LanguageModeling(data["train_tokens"], data["val_tokens"], tokenizer, context_length,
+                            data.get("prompts"))
+
+
+# Each objective's builder: (task, tokenizer, context length) → objective.
+OBJECTIVES: dict[str, Callable[[Task, Tokenizer, int], Objective]] = {
+    "lm": _language_modeling,
+}
+
+
+def register_objective(name: str, builder: Callable[[Task, Tokenizer, int], Objective]) -> None:
+    """Make a new kind of task trainable (done by the modules that define them)."""
+    OBJECTIVES[name] = builder
+
+
+def make_objective(task: Task, tokenizer: Tokenizer, context_length: int) -> Objective:
+    """Rebuild the objective a `Task` describes."""
+    _load_objective_modules()
+    if task.objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {task.objective!r}; known: {sorted(OBJECTIVES)}")
+    return OBJECTIVES[task.objective](task, tokenizer, context_length)
+
+
+def _load_objective_modules() -> None:
+    """The fine-tuning modules register their objectives when imported."""
+    import importlib
+
+    for module in ("core.classifier", "core.instruct"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
