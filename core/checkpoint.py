@@ -28,7 +28,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from core.config import GPTConfig
-from core.model import GPTModel
+from core.model import GPTModel, build_model, head_is_tied, model_head
 from core.tokenizer import Tokenizer, tokenizer_from_spec
 
 FORMAT = "llm-playground/1"
@@ -49,6 +49,14 @@ class Checkpoint:
     @property
     def step(self) -> int:
         return int(self.meta.get("step", 0))
+
+    @property
+    def head(self) -> dict:
+        return dict(self.meta.get("head") or {"kind": "lm"})
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.meta.get("extra", {}).get("tags", []))
 
 
 def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
@@ -101,10 +109,11 @@ def save_checkpoint(path: str | os.PathLike, model: GPTModel, tokenizer: Tokeniz
     """Write `path`.safetensors and `path`.json atomically; return the weights path."""
     weights_path, sidecar_path = checkpoint_paths(path)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    if model.cfg.tie_weights:
+    if head_is_tied(model):
         tensors.pop("out_head.weight", None)   # the same tensor as tok_emb.weight
     meta = {"format": FORMAT, "config": model.cfg.to_dict(), "tokenizer": tokenizer.to_spec(),
-            "step": int(step), "metrics": metrics or {}, "extra": extra or {}}
+            "head": model_head(model), "step": int(step), "metrics": metrics or {},
+            "extra": extra or {}}
     if optimizer is not None:
         optim_tensors, optim_meta = _optimizer_tensors(optimizer)
         tensors.update(optim_tensors)
@@ -151,7 +160,7 @@ def _read_tensors(weights_path: Path) -> dict[str, torch.Tensor]:
 def load_state_checked(model: torch.nn.Module, tensors: dict[str, torch.Tensor]) -> None:
     """Copy `tensors` into `model`, refusing missing, unexpected or wrong-shaped ones."""
     expected = model.state_dict()
-    if getattr(getattr(model, "cfg", None), "tie_weights", False):
+    if isinstance(model, GPTModel) and head_is_tied(model):
         expected.pop("out_head.weight", None)
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
@@ -188,7 +197,10 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu",
             f"tokenizer has {tokenizer.n_vocab} tokens but the model's vocab_size is {cfg.vocab_size}")
     tensors = _read_tensors(weights_path)
     model_tensors = {k: v for k, v in tensors.items() if not k.startswith(OPTIM_PREFIX)}
-    model = GPTModel(cfg)
+    try:
+        model = build_model(cfg, meta.get("head"))
+    except ValueError as err:
+        raise CheckpointError(f"{weights_path.name} has an unusable head: {err}") from err
     load_state_checked(model, model_tensors)
     model.to(device)
     checkpoint = Checkpoint(model, tokenizer, meta)
