@@ -1,8 +1,10 @@
 """Every user-facing string of the app, in English and Simplified Chinese.
 
-Tabs never hold literal UI text: they call `t("key")` (static labels, in the
-language the app was built for) or `t("key", lang, **values)` in handlers. Adding a
-language or a live switch changes this module, not the tabs.
+Tabs never hold literal UI text: they call `t("key")` for static labels (in the
+language the app is built in) and `t("key", lang, **values)` in handlers, where
+`lang` is the learner's language, handed to every handler as an input (see
+`playground.session.AppContext`). Adding a language or a live switch changes this
+module and that input, not the tabs.
 """
 
 from __future__ import annotations
@@ -10,8 +12,18 @@ from __future__ import annotations
 import os
 
 LANGUAGES = ("en", "zh")
-_ENV_LANG = os.environ.get("LLM_PLAYGROUND_LANG", "en")
-DEFAULT_LANG = _ENV_LANG if _ENV_LANG in LANGUAGES else "en"
+LANG_ENV = "LLM_PLAYGROUND_LANG"
+
+
+def default_lang() -> str:
+    """The app's language when none is given: LLM_PLAYGROUND_LANG, else English."""
+    lang = os.environ.get(LANG_ENV, "en")
+    return lang if lang in LANGUAGES else "en"
+
+
+def check_lang(lang) -> str:
+    """A supported language code, or the default for anything else."""
+    return lang if lang in LANGUAGES else default_lang()
 
 STRINGS: dict[str, dict[str, str]] = {
     "app.title": {
@@ -533,6 +545,71 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The sentence has {n} characters; at most {limit} fit in the table.",
         "zh": "这个句子有 {n} 个字符；表格最多放 {limit} 个。",
     },
+    # --- stories: what each corpus shows on a small machine ---
+    "story.the-verdict": {
+        "en": "**What to expect:** words within ~15 s; then **overfitting** inside a minute "
+              "(training loss keeps falling, validation loss turns up) and the samples quote the book.",
+        "zh": "**会看到什么：** 约 15 秒内出现单词；一分钟内出现**过拟合**"
+              "（训练损失继续下降，验证损失回升），生成的文字开始照抄原书。",
+    },
+    "story.tiny-shakespeare": {
+        "en": "**What to expect:** names and line breaks first, then short real words within "
+              "about a minute; verse-like lines after a few minutes. It keeps going until you stop it.",
+        "zh": "**会看到什么：** 先出现人名和换行，大约一分钟内出现真正的短单词；几分钟后像诗行一样。"
+              "会一直训练，直到你按停止。",
+    },
+    "story.tang": {
+        "en": "**What to expect:** punctuation first, then five- and seven-character lines "
+              "(“XXXXX，XXXXX。”) within about two minutes. It keeps going until you stop it.",
+        "zh": "**会看到什么：** 先学会标点，大约两分钟内写出五言、七言的句子（“XXXXX，XXXXX。”）。"
+              "会一直训练，直到你按停止。",
+    },
+    "story.own-text": {
+        "en": "**What to expect:** a character model of your text: frequent characters first, "
+              "then its words. Small texts overfit quickly.",
+        "zh": "**会看到什么：** 你的文本的字符模型：先学会常见字符，再学会其中的词。文本太小会很快过拟合。",
+    },
+    "preset.shakespeare-char": {"en": "Shakespeare, characters (words within a minute)",
+                                "zh": "莎士比亚字符模型（一分钟内出单词）"},
+    "pre.steps_info": {"en": "the step budget: the run stops here at the latest (its ETA shows while it trains)",
+                       "zh": "步数预算：最多训练到这里（训练时显示预计剩余时间）"},
+    "pre.prompt": {"en": "sample prompt", "zh": "样例提示词"},
+    "pre.prompt_info": {"en": "each sample starts from this text, with the same seed every time",
+                        "zh": "每个样例都从这段文字开始，每次用同一个种子"},
+    "pre.no_samples": {"en": "Samples appear here as the model trains.", "zh": "训练开始后，生成样例会显示在这里。"},
+    "pre.err.inputs": {"en": "Expected {n} setup values, got {got}.", "zh": "应有 {n} 个设置值，收到 {got} 个。"},
+    "pre.err.tokenizer": {"en": "Unknown tokenizer {kind!r}.", "zh": "未知的分词器 {kind!r}。"},
+    "pre.err.preset": {"en": "Unknown preset {preset!r}.", "zh": "未知的预设 {preset!r}。"},
+    "pre.err.corpus": {"en": "Unknown training text {corpus!r}.", "zh": "未知的训练语料 {corpus!r}。"},
+    "pre.err.nothing_loaded": {"en": "Load a checkpoint first (or untick “continue”).",
+                               "zh": "请先加载检查点（或取消勾选“继续训练”）。"},
+    "pre.err.save": {"en": "The checkpoint could not be saved: {reason}", "zh": "检查点保存失败：{reason}"},
+    "plot.train": {"en": "training", "zh": "训练"},
+    "plot.val": {"en": "validation", "zh": "验证"},
+    "tok.empty_hint": {"en": "Type some text above to see its tokens.", "zh": "在上面输入文字，就能看到它的词元。"},
+    "tok.err.source": {"en": "Unknown character vocabulary {source!r}.", "zh": "未知的字符表 {source!r}。"},
+    "samp.err.settings": {"en": "The comparison takes {n} settings of three values each.",
+                          "zh": "对比需要 {n} 组设置，每组三个值。"},
+    "picker.err.not_ready": {"en": "Your training job has no weights yet (still queued or starting): try again in a moment.",
+                             "zh": "你的训练任务还没有权重（仍在排队或正在启动）：请稍后再试。"},
+    "picker.err.kind_lm": {"en": "This tab needs a language model (one that predicts tokens), not a classifier.",
+                           "zh": "这个页面需要语言模型（预测词元的模型），而不是分类器。"},
+    "picker.err.kind_classifier": {"en": "This tab needs a classifier: fine-tune one above first.",
+                                   "zh": "这个页面需要一个分类器：请先在上面微调一个。"},
+    "err.no_session": {"en": "No session: reload the page.", "zh": "没有会话：请刷新页面。"},
+    "err.job_busy": {"en": "You already have a training job: stop it first (one job per learner at a time).",
+                     "zh": "你已经有一个训练任务：请先停止它（每人同时只能有一个任务）。"},
+    "err.job_too_big": {
+        "en": "This run would need about {total} of memory (weights {weights}, optimizer {optimizer}, "
+              "activations {activations}) but only {free} is free: {fits}.",
+        "zh": "这次训练大约需要 {total} 内存（权重 {weights}，优化器 {optimizer}，激活值 {activations}），"
+              "但只有 {free} 可用：{fits}。",
+    },
+    "err.job_fits": {"en": "a batch size of at most {batch} would fit", "zh": "批大小最多 {batch} 才放得下"},
+    "err.job_fits_none": {"en": "choose a smaller model or a shorter context",
+                          "zh": "请选择更小的模型或更短的上下文"},
+    "err.unexpected": {"en": "Something went wrong ({kind}); the error was logged. Try again, or change the settings.",
+                       "zh": "出了点问题（{kind}），错误已记录。请重试或修改设置。"},
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {
@@ -548,5 +625,5 @@ def t(key: str, lang: str | None = None, **values) -> str:
     entry = STRINGS.get(key)
     if entry is None:
         raise KeyError(f"no UI string named {key!r}")
-    text = entry.get(lang or DEFAULT_LANG) or entry["en"]
+    text = entry.get(lang or default_lang()) or entry["en"]
     return text.format(**values) if values else text

@@ -1,16 +1,41 @@
 """Reading numbers from widgets and API calls: sliders keep browsers in range, but an
-API client can send anything, so every handler checks what it gets the same way."""
+API client can send anything, so every handler checks what it gets the same way.
+
+Each tab keeps one `Range(low, high, default)` per number control; the slider is made
+from it (`slider`) and the handler checks against it (`read_number`, `read_whole`),
+so the two cannot disagree.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import gradio as gr
 
 from playground.i18n import t
 
 
-def read_number(value, label: str, low: float, high: float) -> float:
+class Range(NamedTuple):
+    low: float
+    high: float
+    default: float
+    step: float | None = None
+
+
+def slider(rng: Range, label: str, **kwargs) -> gr.Slider:
+    """A slider with exactly the range its handler accepts."""
+    return gr.Slider(rng.low, rng.high, value=rng.default, step=rng.step or 1, label=label,
+                     **kwargs)
+
+
+def number_box(rng: Range, label: str, whole: bool = True, **kwargs) -> gr.Number:
+    """A number box with the range its handler accepts."""
+    return gr.Number(rng.default, precision=0 if whole else None, minimum=rng.low,
+                     maximum=rng.high, label=label, **kwargs)
+
+
+def read_number(value, label: str, low: float, high: float, lang: str | None = None) -> float:
     """A finite number in [low, high], or a gr.Error that names the field."""
     try:
         number = float(value)
@@ -18,13 +43,19 @@ def read_number(value, label: str, low: float, high: float) -> float:
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
         shown = value[:40] + "…" if isinstance(value, str) and len(value) > 40 else value
-        raise gr.Error(t("err.range", name=label, low=low, high=high, value=shown))
+        raise gr.Error(t("err.range", lang, name=label, low=low, high=high, value=shown))
     return number
 
 
-def read_whole(value, label: str, low: int, high: int) -> int:
+def read_whole(value, label: str, low: int, high: int, lang: str | None = None) -> int:
     """A whole number in [low, high], or a gr.Error that names the field."""
-    number = read_number(value, label, low, high)
+    number = read_number(value, label, low, high, lang)
     if number != int(number):
-        raise gr.Error(t("err.whole", name=label, low=low, high=high, value=value))
+        raise gr.Error(t("err.whole", lang, name=label, low=low, high=high, value=value))
     return int(number)
+
+
+def read_in(rng: Range, value, label: str, lang: str | None = None, whole: bool = True):
+    """`value` checked against its control's Range."""
+    reader = read_whole if whole else read_number
+    return reader(value, label, rng.low, rng.high, lang)

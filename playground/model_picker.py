@@ -2,34 +2,54 @@
 
 Choices, for each learner:
 - "live": my model, as it is right now in this learner's training job;
-- "saved:N": the learner's finished or loaded models (newest first);
+- "saved:<id>": the learner's finished or loaded models (newest first);
 - "gpt2-124m" / "gpt2-355m": OpenAI's GPT-2 from the Hugging Face Hub (downloaded
   once, cached; offline this fails with a clear message and the rest still works);
 - "fresh": an untrained CPU-demo model on the built-in text, so every tab works
   on a fresh offline start (its predictions are uniform noise, which is a lesson too).
+A tab that needs a particular head (a classifier, a language model) asks for that
+`kind`, and only models of that kind are offered.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gradio as gr
 import torch
 
 from core.config import get_preset
 from core.corpora import DEFAULT_CORPUS, corpus_tokenizer
-from core.model import GPTModel
+from core.jobs import JobRegistry, SavedModel
+from core.kv_cache import use_decode_layout
+from core.model import GPTModel, init_weights
 from core.pretrained import GPT2_SOURCES, PretrainedUnavailable, load_gpt2
 from core.tokenizer import BPETokenizer, Tokenizer
 from playground.i18n import t
-from playground.session import REGISTRY, AppContext, learner_key
+from playground.session import AppContext, learner_key
 
-LIVE, FRESH = "live", "fresh"
+LIVE, FRESH, SAVED = "live", "fresh", "saved:"
 
-_HUB_CACHE: dict[str, GPTModel] = {}
-_HUB_LOCK = threading.Lock()
-_FRESH: dict[str, tuple[GPTModel, Tokenizer]] = {}
+
+class _SharedModels:
+    """Models every learner may use (hub GPT-2, the untrained one): made once, frozen,
+    behind their own lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.models: dict[str, tuple[GPTModel, Tokenizer]] = {}
+
+    def get(self, name: str, make) -> tuple[GPTModel, Tokenizer]:
+        with self.lock:
+            if name not in self.models:
+                model, tokenizer = make()
+                self.models[name] = (use_decode_layout(model.eval().requires_grad_(False)),
+                                     tokenizer)
+            return self.models[name]
+
+
+SHARED = _SharedModels()
 
 
 @dataclass
@@ -37,84 +57,98 @@ class PickedModel:
     model: GPTModel
     tokenizer: Tokenizer
     label: str
-
-
-def model_choices(owner: str | None) -> list[tuple[str, str]]:
-    choices = []
-    if owner is not None:
-        if REGISTRY.get(owner) is not None:
-            choices.append((t("picker.live"), LIVE))
-        choices += [(saved.label, f"saved:{i}") for i, saved in enumerate(REGISTRY.models(owner))]
-    choices.append((t("picker.fresh"), FRESH))
-    choices += [(t(f"picker.{name}"), name) for name in GPT2_SOURCES]
-    return choices
+    kind: str = "lm"
+    saved: SavedModel | None = None            # when it came from the learner's list
+    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _fresh_model() -> tuple[GPTModel, Tokenizer]:
-    with _HUB_LOCK:
-        if FRESH not in _FRESH:
-            tokenizer = corpus_tokenizer(DEFAULT_CORPUS)
-            torch.manual_seed(0)
-            model = GPTModel(get_preset("cpu-demo", vocab_size=tokenizer.n_vocab)).eval()
-            _FRESH[FRESH] = (model.requires_grad_(False), tokenizer)
-        return _FRESH[FRESH]
+    tokenizer = corpus_tokenizer(DEFAULT_CORPUS)
+    model = GPTModel(get_preset("cpu-demo", vocab_size=tokenizer.n_vocab))
+    return init_weights(model, torch.Generator().manual_seed(0)), tokenizer
 
 
-def _hub_model(name: str) -> GPTModel:
-    with _HUB_LOCK:
-        if name not in _HUB_CACHE:
-            _HUB_CACHE[name] = load_gpt2(name).requires_grad_(False)
-        return _HUB_CACHE[name]
+def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
+                  lang: str | None = None, hub: bool = True) -> list[tuple[str, str]]:
+    choices = []
+    if owner is not None:
+        job = registry.get(owner)
+        if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind):
+            choices.append((t("picker.live", lang), LIVE))
+        choices += [(saved.label, SAVED + saved.id) for saved in registry.models(owner, kind)]
+    if kind in (None, "lm"):
+        choices.append((t("picker.fresh", lang), FRESH))
+        if hub:
+            choices += [(t(f"picker.{name}", lang), name) for name in GPT2_SOURCES]
+    return choices
 
 
-def resolve_model(choice: str | None, owner: str) -> PickedModel:
+def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
+                  lang: str | None = None, kind: str | None = None) -> PickedModel:
     """The model behind a picker value, or a gr.Error that says what to do."""
     if not choice:
-        raise gr.Error(t("picker.err.none"))
+        raise gr.Error(t("picker.err.none", lang))
     if choice == LIVE:
-        job = REGISTRY.get(owner)
+        job = registry.get(owner)
         if job is None:
-            raise gr.Error(t("picker.err.no_live"))
-        return PickedModel(job.snapshot_model(), job.spec.tokenizer, t("picker.live"))
-    if choice.startswith("saved:"):
-        models = REGISTRY.models(owner)
-        index = int(choice.split(":", 1)[1]) if choice.split(":", 1)[1].isdigit() else -1
-        if not 0 <= index < len(models):
-            raise gr.Error(t("picker.err.gone"))
-        return PickedModel(models[index].model, models[index].tokenizer, models[index].label)
-    if choice == FRESH:
-        model, tokenizer = _fresh_model()
-        return PickedModel(model, tokenizer, t("picker.fresh"))
-    if choice in GPT2_SOURCES:
+            raise gr.Error(t("picker.err.no_live", lang))
         try:
-            return PickedModel(_hub_model(choice), BPETokenizer(), t(f"picker.{choice}"))
+            model = job.snapshot_model()
+        except RuntimeError as err:
+            raise gr.Error(t("picker.err.not_ready", lang)) from err
+        picked = PickedModel(model, job.spec.tokenizer, t("picker.live", lang),
+                             job.spec.head.get("kind", "lm"), tags=tuple(job.spec.tags))
+    elif choice.startswith(SAVED):
+        saved = registry.model_by_id(owner, choice[len(SAVED):])
+        if saved is None:
+            raise gr.Error(t("picker.err.gone", lang))
+        picked = PickedModel(saved.model, saved.tokenizer, saved.label, saved.kind, saved,
+                             saved.tags)
+    elif choice == FRESH:
+        model, tokenizer = SHARED.get(FRESH, _fresh_model)
+        picked = PickedModel(model, tokenizer, t("picker.fresh", lang))
+    elif choice in GPT2_SOURCES:
+        try:
+            model, tokenizer = SHARED.get(choice, lambda: (load_gpt2(choice), BPETokenizer()))
         except PretrainedUnavailable as err:
-            raise gr.Error(t("picker.err.hub", reason=err)) from err
-    raise gr.Error(t("picker.err.none"))
+            raise gr.Error(t("picker.err.hub", lang, reason=err)) from err
+        picked = PickedModel(model, tokenizer, t(f"picker.{choice}", lang))
+    else:
+        raise gr.Error(t("picker.err.none", lang))
+    if kind is not None and picked.kind != kind:
+        raise gr.Error(t(f"picker.err.kind_{kind}", lang))
+    return picked
 
 
 class ModelPicker:
     """A dropdown of this learner's models plus a refresh button."""
 
-    def __init__(self, ctx: AppContext):
-        self.ctx = ctx
+    def __init__(self, ctx: AppContext, kind: str | None = "lm", hub: bool = True,
+                 label: str | None = None, info: str | None = None):
+        self.ctx, self.kind, self.hub = ctx, kind, hub
+        lang = ctx.ui_lang
+        initial = model_choices(ctx.registry, None, kind, lang, hub)
         with gr.Row():
-            self.dropdown = gr.Dropdown(choices=model_choices(None), value=FRESH,
-                                        label=t("picker.label"), info=t("picker.info"), scale=4,
+            self.dropdown = gr.Dropdown(choices=initial, value=initial[0][1] if initial else None,
+                                        label=label or t("picker.label", lang),
+                                        info=info or t("picker.info", lang), scale=4,
                                         allow_custom_value=True)
-            self.refresh_btn = gr.Button(t("picker.refresh"), scale=1, size="sm")
-        self.refresh_btn.click(self._refresh, [ctx.learner, self.dropdown], self.dropdown,
-                               api_visibility="private")
+            self.refresh_btn = gr.Button(t("picker.refresh", lang), scale=1, size="sm")
+        self.refresh_btn.click(self._refresh, [ctx.learner, ctx.lang, self.dropdown],
+                               self.dropdown, api_visibility="private", concurrency_limit=None)
 
-    @staticmethod
-    def _refresh(browser_id, current, request: gr.Request):
-        owner = learner_key(browser_id, request)
-        choices = model_choices(owner)
+    def _refresh(self, browser_id, lang, current, request: gr.Request):
+        owner = learner_key(browser_id, request, lang)
+        choices = model_choices(self.ctx.registry, owner, self.kind, lang, self.hub)
         values = [value for _, value in choices]
-        value = current if current in values else (LIVE if LIVE in values else FRESH)
+        value = current if current in values else (values[0] if values else None)
         return gr.update(choices=choices, value=value)
 
     def attach_refresh(self, trigger) -> None:
         """Refresh the list when `trigger` fires (e.g. the tab is selected)."""
-        trigger(self._refresh, [self.ctx.learner, self.dropdown], self.dropdown,
-                api_visibility="private")
+        trigger(self._refresh, [self.ctx.learner, self.ctx.lang, self.dropdown], self.dropdown,
+                api_visibility="private", concurrency_limit=None)
+
+    def resolve(self, choice, learner, request, lang) -> PickedModel:
+        return resolve_model(self.ctx.registry, choice, learner_key(learner, request, lang), lang,
+                             self.kind)

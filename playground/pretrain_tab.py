@@ -1,355 +1,412 @@
 """Pretrain tab: train a GPT live, watch the loss fall and the samples turn into words.
 
-Handlers parse the widgets, call `core/` (corpora, tokenizers, trainer, jobs) and
-format what comes back. The job itself lives in the shared registry, keyed by the
-learner, and a `gr.Timer` polls it once a second.
+Handlers parse the widgets into a `PretrainSetup`, hand it to core/pretraining.py
+(the same assembly the command line uses) and format what comes back. The job runs in
+its own process, kept in the shared registry under the learner's id; a `gr.Timer`
+polls it once a second. Choosing a corpus chooses the settings that tell its story.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import shutil
 import tempfile
-import threading
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
-import torch
 
 from core.checkpoint import load_checkpoint
 from core.chinese import to_simplified
-from core.config import PRESETS, GPTConfig
-from core.corpora import (CORPORA, check_user_text, corpus_tokenizer,
-                          decode_upload, load_corpus)
-from core.data import tokenize_and_split
-from core.jobs import JobSpec, JobState, SavedModel, TrainingJob
-from core.model import GPTModel, count_parameters
+from core.config import PRESETS
+from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus
+from core.estimates import count_model_parameters, estimate_step_seconds
+from core.jobs import JobState, SavedModel, TrainingJob
+from core.kv_cache import use_decode_layout
+from core.pretraining import (MODEL_OVERRIDES, OWN_TEXT, TOKENIZER_KINDS, model_config_for,
+                              pretraining_spec, story_for, tokenizer_for, train_config_for)
 from core.runtime import pick_device
-from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer
-from core.train import TRAIN_PRESETS, TrainConfig, check_split, estimate_step_seconds
-from playground.errors import USER_ERRORS, friendly
+from core.train import TRAIN_PRESETS
+from playground.errors import USER_ERRORS, friendly, message_for
 from playground.i18n import t
-from playground.inputs import read_whole
-from playground.plots import loss_figure
-from playground.session import REGISTRY, AppContext, learner_key
+from playground.inputs import Range, number_box, read_in, read_number, slider
+from playground.plots import loss_figure, samples_html
+from playground.session import AppContext, learner_key
 
-OWN_TEXT, UPLOAD = "own-text", "upload"
-TOKENIZER_KINDS = ("auto", "char", "gpt2-subset", "gpt2")
-PRESET_CHOICES = ("cpu-demo", "tang-char", "tang-tutorial", "tiny", "gpt2-124m", "gpt2-355m")
-# The book trains GPT-2 124M on the-verdict with a 256-token context.
-MODEL_OVERRIDES = {"gpt2-124m": {"context_length": 256}, "gpt2-355m": {"context_length": 256}}
+UPLOAD = "upload"
+PRESET_CHOICES = ("cpu-demo", "shakespeare-char", "tang-char", "tang-tutorial", "tiny",
+                  "gpt2-124m", "gpt2-355m")
+# One range per control: the slider is made from it and the handler checks against it.
+LAYERS = Range(1, 24, 4)
+HEADS = Range(1, 16, 4)
+EMB = Range(16, 1024, 128, 16)
+CONTEXT = Range(8, 1024, 64, 8)
+BATCH = Range(1, 128, 16)
+STEPS = Range(1, 1_000_000, 600)
+LR = Range(1e-6, 1.0, 3e-3)
+SEED = Range(0, 2**31 - 1, 123)
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_LOAD_BYTES = 2_000_000_000
-
-# Checkpoints a learner loaded, kept so Start can continue from them (behind a lock).
-_LOADED: dict[str, object] = {}
-_LOADED_LOCK = threading.Lock()
+MAX_PROMPT_CHARS = 200
 
 
-# ----- reading the setup ---------------------------------------------------------------
+@dataclass(frozen=True)
+class PretrainSetup:
+    """What the setup widgets say, checked. The field order is the widgets' order."""
 
-def _corpus_text(corpus: str, own_text: str | None, upload: bytes | str | None) -> tuple[str, str]:
-    """(text, display name) of the chosen corpus."""
-    if corpus == OWN_TEXT:
-        return check_user_text(own_text or ""), t("pre.own_text")
-    if corpus == UPLOAD:
-        if upload is None:
-            raise ValueError(t("pre.err.no_upload"))
-        raw = Path(upload).read_bytes() if isinstance(upload, str) else bytes(upload)
-        return decode_upload(raw, MAX_UPLOAD_BYTES), t("pre.upload")
-    if corpus not in CORPORA:
-        raise ValueError(f"unknown corpus {corpus!r}")
-    return load_corpus(corpus), corpus
+    corpus: str
+    own_text: str | None
+    upload: object
+    tokenizer: str
+    preset: str
+    layers: int
+    heads: int
+    emb: int
+    context: int
+    batch: int
+    steps: int
+    lr: float
+    seed: int
+    prompt: str
 
+    @classmethod
+    def read(cls, values, lang) -> "PretrainSetup":
+        names = [f.name for f in dataclasses.fields(cls)]
+        if len(values) != len(names):
+            raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
+        v = dict(zip(names, values))
+        if v["tokenizer"] not in TOKENIZER_KINDS:
+            raise gr.Error(t("pre.err.tokenizer", lang, kind=v["tokenizer"]))
+        if v["preset"] not in PRESETS:
+            raise gr.Error(t("pre.err.preset", lang, preset=v["preset"]))
+        prompt = v["prompt"] if isinstance(v["prompt"], str) else ""
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise gr.Error(t("samp.err.too_long", lang, n=len(prompt), limit=MAX_PROMPT_CHARS))
+        return cls(
+            corpus=v["corpus"], own_text=v["own_text"], upload=v["upload"],
+            tokenizer=v["tokenizer"], preset=v["preset"],
+            layers=read_in(LAYERS, v["layers"], t("pre.layers", lang), lang),
+            heads=read_in(HEADS, v["heads"], t("pre.heads", lang), lang),
+            emb=read_in(EMB, v["emb"], t("pre.emb", lang), lang),
+            context=read_in(CONTEXT, v["context"], t("pre.context", lang), lang),
+            batch=read_in(BATCH, v["batch"], t("pre.batch", lang), lang),
+            steps=read_in(STEPS, v["steps"], t("pre.steps", lang), lang),
+            lr=read_number(v["lr"], t("pre.lr", lang), LR.low, LR.high, lang),
+            seed=read_in(SEED, v["seed"], t("pre.seed", lang), lang), prompt=prompt)
 
-def _tokenizer(corpus: str, kind: str, text: str):
-    if kind not in TOKENIZER_KINDS:
-        raise ValueError(f"unknown tokenizer {kind!r}")
-    if corpus in CORPORA:
-        return corpus_tokenizer(corpus, None if kind == "auto" else kind)
-    if kind in ("auto", "char"):
-        return CharTokenizer.from_text(text, name="own-char")
-    return SubsetBPETokenizer.from_text(text, "own-gpt2-subset") if kind == "gpt2-subset" else BPETokenizer()
+    def text(self, lang) -> tuple[str, str]:
+        """(text, display name) of the chosen corpus."""
+        if self.corpus == OWN_TEXT:
+            return check_user_text(self.own_text or ""), t("pre.own_text", lang)
+        if self.corpus == UPLOAD:
+            if self.upload is None:
+                raise gr.Error(t("pre.err.no_upload", lang))
+            path = self.upload
+            raw = Path(path).read_bytes() if isinstance(path, str) else bytes(path)
+            return decode_upload(raw, MAX_UPLOAD_BYTES), t("pre.upload", lang)
+        if self.corpus not in CORPORA:
+            raise gr.Error(t("pre.err.corpus", lang, corpus=self.corpus))
+        return load_corpus(self.corpus), self.corpus
 
+    def model_config(self, vocab_size: int):
+        return model_config_for(self.preset, vocab_size, n_layers=self.layers, n_heads=self.heads,
+                                emb_dim=self.emb, context_length=self.context)
 
-def _model_config(preset, layers, heads, emb, context, vocab_size) -> GPTConfig:
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}")
-    base = PRESETS[preset]
-    return base.replace(vocab_size=vocab_size, n_layers=read_whole(layers, "layers", 1, 48),
-                        n_heads=read_whole(heads, "heads", 1, 32), emb_dim=read_whole(emb, "embedding size", 8, 2048),
-                        context_length=read_whole(context, "context", 4, 2048))
-
-
-def _train_config(preset, batch, steps, lr, seed, sample_prompt) -> TrainConfig:
-    try:
-        lr = float(lr)
-    except (TypeError, ValueError):
-        raise ValueError("learning rate must be a number") from None
-    base = TRAIN_PRESETS.get(preset, TRAIN_PRESETS["cpu-demo"])
-    cfg = TrainConfig(**{**base.__dict__, "batch_size": read_whole(batch, "batch size", 1, 512),
-                         "max_steps": read_whole(steps, "steps", 1, 1_000_000), "lr": lr,
-                         "seed": read_whole(seed, "seed", 0, 2**31 - 1), "sample_prompt": sample_prompt})
-    cfg.warmup_steps = min(cfg.warmup_steps, max(0, cfg.max_steps // 10))
-    cfg.check()
-    return cfg
-
-
-def _sample_prompt(corpus: str, text: str) -> str:
-    if corpus in CORPORA:
-        return CORPORA[corpus].sample_prompt
-    return text.strip()[:12]
-
-
-def _describe_config(cfg: GPTConfig, batch: int) -> str:
-    with torch.device("meta"):
-        params = count_parameters(GPTModel(cfg))
-    seconds = estimate_step_seconds(cfg, batch)
-    return t("pre.setup_info", params=params, tokens=batch * cfg.context_length,
-             time=f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s",
-             vocab=cfg.vocab_size)
-
-
-# ----- handlers ------------------------------------------------------------------------
-
-def _on_preset(preset: str):
-    if preset not in PRESETS:
-        raise gr.Error(f"unknown preset {preset!r}")
-    cfg = PRESETS[preset].replace(**MODEL_OVERRIDES.get(preset, {}))
-    train = TRAIN_PRESETS.get(preset, TRAIN_PRESETS["cpu-demo"])
-    return (cfg.n_layers, cfg.n_heads, cfg.emb_dim, cfg.context_length, train.batch_size,
-            train.max_steps, train.lr)
-
-
-def _on_corpus(corpus: str):
-    return gr.update(visible=corpus == OWN_TEXT), gr.update(visible=corpus == UPLOAD)
-
-
-@friendly
-def _describe(corpus, own_text, upload, kind, preset, layers, heads, emb, context, batch):
-    try:
-        text, _ = _corpus_text(corpus, own_text, upload)
-        vocab = _tokenizer(corpus, kind, text).n_vocab
-    except USER_ERRORS as err:
-        return t("pre.setup_problem", reason=err)
-    cfg = _model_config(preset, layers, heads, emb, context, vocab)
-    return _describe_config(cfg, read_whole(batch, "batch size", 1, 512))
-
-
-@friendly
-def _start(learner, corpus, own_text, upload, kind, preset, layers, heads, emb, context, batch,
-           steps, lr, seed, resume, request: gr.Request):
-    owner = learner_key(learner, request)
-    REGISTRY.touch(owner)
-    text, corpus_name = _corpus_text(corpus, own_text, upload)
-    loaded = _LOADED.get(owner) if resume else None
-    if loaded is not None:
-        tokenizer, model_cfg = loaded.tokenizer, loaded.model.cfg
-    else:
-        tokenizer = _tokenizer(corpus, kind, text)
-        model_cfg = _model_config(preset, layers, heads, emb, context, tokenizer.n_vocab)
-    train_ids, val_ids = tokenize_and_split(text, tokenizer)
-    check_split(train_ids, model_cfg.context_length, "training")
-    check_split(val_ids, model_cfg.context_length, "validation")
-    train_cfg = _train_config(preset, batch, steps, lr, seed, _sample_prompt(corpus, text))
-    spec = JobSpec(label=t("pre.job_label", corpus=corpus_name, preset=preset),
-                   model_cfg=model_cfg, train_cfg=train_cfg, tokenizer=tokenizer,
-                   train_tokens=train_ids, val_tokens=val_ids, corpus=corpus_name)
-    if loaded is not None:
-        if train_cfg.max_steps <= loaded.step:
-            raise ValueError(t("pre.err.resume_steps", step=loaded.step))
-        spec.init_state = loaded.model.state_dict()
-        spec.init_optimizer = loaded.meta.get("_optimizer_state")
-        spec.start_step = loaded.step
-    job = TrainingJob(owner, spec, device=pick_device())
-    ahead = REGISTRY.submit(owner, job)
-    return t("pre.started", seed=train_cfg.seed) if ahead == 0 else t("pre.queued", n=ahead)
-
-
-def _control(action: str):
-    @friendly
-    def handler(learner, request: gr.Request):
-        owner = learner_key(learner, request)
-        job = REGISTRY.get(owner)
-        if job is None:
-            return t("pre.no_job")
-        if action == "pause":
-            job.pause()
-        elif action == "resume":
-            job.resume()
-        else:
-            REGISTRY.stop(owner)
-        return t(f"pre.did_{action}")
-    handler.__name__ = f"_{action}"
-    return handler
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
-
-
-@friendly
-def _save(learner, request: gr.Request):
-    owner = learner_key(learner, request)
-    job = REGISTRY.get(owner)
-    if job is None:
-        raise gr.Error(t("pre.no_job"))
-    folder = Path(tempfile.gettempdir()) / "llm-playground" / _safe_name(owner)
-    view = job.view()
-    weights = Path(job.save(folder / _safe_name(f"{job.spec.corpus}-step{view.step}")))
-    return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", step=view.step)
-
-
-@friendly
-def _load(learner, file_path, request: gr.Request):
-    owner = learner_key(learner, request)
-    if not file_path:
-        raise gr.Error(t("pre.err.no_checkpoint"))
-    path = Path(file_path)
-    if path.suffix != ".safetensors":
-        raise gr.Error(t("pre.err.not_safetensors"))
-    if path.stat().st_size > MAX_LOAD_BYTES:
-        raise gr.Error(t("pre.err.too_big"))
-    checkpoint, optimizer = load_checkpoint(path, optimizer_factory=_plain_optimizer)
-    checkpoint.meta["_optimizer_state"] = optimizer.state_dict() if checkpoint.meta.get("optimizer") else None
-    with _LOADED_LOCK:
-        _LOADED[owner] = checkpoint
-    label = checkpoint.meta.get("extra", {}).get("label") or path.stem
-    REGISTRY.add_model(owner, SavedModel(f"{label} · step {checkpoint.step}", checkpoint.model.eval(),
-                                         checkpoint.tokenizer))
-    return t("pre.loaded", step=checkpoint.step, params=count_parameters(checkpoint.model))
-
-
-def _plain_optimizer(model):
-    from core.runtime import make_optimizer
-    return make_optimizer(model)
+    def train_config(self, corpus_prompt: str):
+        return train_config_for(self.preset, batch_size=self.batch, max_steps=self.steps,
+                                lr=self.lr, seed=self.seed,
+                                sample_prompt=self.prompt or corpus_prompt)
 
 
 def _fmt_seconds(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "–"
     seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _status(view) -> str:
-    lines = [t(f"pre.state.{view.state.value}", step=view.step, max_steps=view.max_steps)]
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
+
+
+def describe_config(cfg, batch: int, lang) -> str:
+    params = count_model_parameters(cfg)
+    seconds = estimate_step_seconds(cfg, batch)
+    return t("pre.setup_info", lang, params=params, tokens=batch * cfg.context_length,
+             time=f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s",
+             vocab=cfg.vocab_size)
+
+
+def status_text(view, lang) -> str:
+    lines = [t(f"pre.state.{view.state.value}", lang, step=view.step, max_steps=view.max_steps)]
     if view.queue_position:
-        lines.append(t("pre.queued", n=view.queue_position))
+        lines.append(t("pre.queued", lang, n=view.queue_position))
     if view.last is not None:
-        lines.append(t("pre.stats", tps=view.last.tokens_per_s, elapsed=_fmt_seconds(view.last.elapsed_s),
-                       eta=_fmt_seconds(view.eta_s), loss=view.last.loss, lr=view.last.lr,
-                       grad=view.last.grad_norm, seed=view.seed, params=view.params))
+        lines.append(t("pre.stats", lang, tps=view.last.tokens_per_s,
+                       elapsed=_fmt_seconds(view.last.elapsed_s), eta=_fmt_seconds(view.eta_s),
+                       loss=view.last.loss, lr=view.last.lr, grad=view.last.grad_norm,
+                       seed=view.seed, params=view.params))
     if view.evals:
         last = view.evals[-1]
-        lines.append(t("pre.eval", train=last.train_loss, val=last.val_loss,
+        lines.append(t("pre.eval", lang, train=last.train_loss, val=last.val_loss,
                        ppl=last.val_perplexity))
     if view.overfitting:
-        lines.append(t("pre.overfitting"))
+        lines.append(t("pre.overfitting", lang))
     if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
-        lines.append(t("pre.reason", reason=view.reason))
+        lines.append(t("pre.reason", lang, reason=view.reason))
     return "\n\n".join(lines)
 
 
-def _sample_text(text: str, tokenizer_name: str, simplified: bool) -> str:
+def sample_text(text: str, tokenizer_name: str, simplified: bool) -> str:
     """Tang samples are in traditional characters; optionally show them simplified."""
     return to_simplified(text) if simplified and tokenizer_name.startswith("tang") else text
 
 
-def _tick(learner, log_scale, simplified, last_key, request: gr.Request):
-    """Timer handler: the current plot, status and samples (skipped when unchanged)."""
-    try:
-        owner = learner_key(learner, request)
-    except gr.Error:
-        return gr.skip(), gr.skip(), gr.skip(), last_key
-    REGISTRY.touch(owner)
-    job = REGISTRY.get(owner)
-    if job is None:
-        return gr.skip(), t("pre.no_job_yet"), gr.skip(), last_key
-    view = job.view(REGISTRY.queue_position(job))
-    key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value,
-           bool(log_scale), bool(simplified))
-    if key == last_key:
-        return gr.skip(), gr.skip(), gr.skip(), last_key
-    name = job.spec.tokenizer.name
-    samples = [[s.step, round(s.loss, 3), _sample_text(s.text, name, simplified)]
-               for s in reversed(view.samples)]
-    return loss_figure(view.steps, view.evals, bool(log_scale)), _status(view), samples, key
+class Pretrain:
+    """The tab's handlers, over the registry in the app context."""
+
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self.registry = ctx.registry
+
+    def owner(self, learner, request, lang) -> str:
+        return learner_key(learner, request, lang)
+
+    # ----- setup -------------------------------------------------------------------
+    @staticmethod
+    def on_preset(lang, preset: str):
+        if preset not in PRESETS:
+            raise gr.Error(t("pre.err.preset", lang, preset=preset))
+        cfg = PRESETS[preset].replace(**MODEL_OVERRIDES.get(preset, {}))
+        train = TRAIN_PRESETS.get(preset, TRAIN_PRESETS["cpu-demo"])
+        return (cfg.n_layers, cfg.n_heads, cfg.emb_dim, cfg.context_length, train.batch_size,
+                train.max_steps, train.lr)
+
+    @staticmethod
+    def on_corpus(lang, corpus: str):
+        """A corpus chooses its story: preset, tokenizer, prompt and what to expect."""
+        story = story_for(corpus)
+        return (gr.update(visible=corpus == OWN_TEXT), gr.update(visible=corpus == UPLOAD),
+                story.preset, "auto", story.sample_prompt, t(f"story.{_story_key(corpus)}", lang))
+
+    @friendly
+    def describe(self, lang, *values):
+        """Handler: parameters and step time of the current settings (or what is wrong)."""
+        setup = PretrainSetup.read(values, lang)
+        try:
+            text, _ = setup.text(lang)
+            vocab = tokenizer_for(setup.corpus, setup.tokenizer, text).n_vocab
+            cfg = setup.model_config(vocab)
+        except (gr.Error, *USER_ERRORS) as err:
+            return t("pre.setup_problem", lang, reason=message_for(err, lang))
+        return describe_config(cfg, setup.batch, lang)
+
+    # ----- running -----------------------------------------------------------------
+    @friendly
+    def start(self, request: gr.Request, learner, lang, *values):
+        """Handler: build the job from the setup (or the loaded checkpoint) and submit it.
+
+        `values` are the setup widgets in `PretrainSetup` order, then "continue"."""
+        *setup_values, resume = values
+        setup = PretrainSetup.read(setup_values, lang)
+        owner = self.owner(learner, request, lang)
+        self.registry.touch(owner)
+        text, corpus_name = setup.text(lang)
+        story = story_for(setup.corpus)
+        loaded = self._loaded(owner) if resume else None
+        if resume and loaded is None:
+            raise gr.Error(t("pre.err.nothing_loaded", lang))
+        if loaded is not None:
+            tokenizer, model_cfg = loaded.tokenizer, loaded.model.cfg
+        else:
+            tokenizer = tokenizer_for(setup.corpus, setup.tokenizer, text)
+            model_cfg = setup.model_config(tokenizer.n_vocab)
+        train_cfg = setup.train_config(story.sample_prompt if setup.corpus in CORPORA else text.strip()[:12])
+        extra = {}
+        if loaded is not None:
+            if train_cfg.max_steps <= loaded.step:
+                raise gr.Error(t("pre.err.resume_steps", lang, step=loaded.step))
+            extra = dict(init_checkpoint=str(loaded.checkpoint), start_step=loaded.step)
+        spec = pretraining_spec(t("pre.job_label", lang, corpus=corpus_name, preset=setup.preset),
+                                corpus_name, text, tokenizer, model_cfg, train_cfg,
+                                probe_text=story.probe_text, **extra)
+        ahead = self.registry.submit(owner, TrainingJob(owner, spec, device=pick_device()))
+        if ahead:
+            return t("pre.queued", lang, n=ahead)
+        return t("pre.started", lang, seed=train_cfg.seed)
+
+    def _loaded(self, owner: str) -> SavedModel | None:
+        return next((m for m in self.registry.models(owner) if m.meta.get("loaded")
+                     and m.checkpoint is not None), None)
+
+    def control(self, action: str):
+        @friendly
+        def handler(request: gr.Request, learner, lang):
+            owner = self.owner(learner, request, lang)
+            job = self.registry.get(owner)
+            if job is None:
+                return t("pre.no_job", lang)
+            if action == "pause":
+                job.pause()
+            elif action == "resume":
+                job.resume()
+            else:
+                self.registry.stop(owner)
+            return t(f"pre.did_{action}", lang)
+        handler.__name__ = action
+        return handler
+
+    @friendly
+    def save(self, request: gr.Request, learner, lang):
+        owner = self.owner(learner, request, lang)
+        job = self.registry.get(owner)
+        if job is None:
+            raise gr.Error(t("pre.no_job", lang))
+        folder = Path(tempfile.gettempdir()) / "llm-playground" / "downloads" / uuid.uuid4().hex[:12]
+        view = job.view()
+        try:
+            weights = Path(job.save(folder / _safe_name(f"{job.spec.corpus}-step{view.step}")))
+        except RuntimeError as err:
+            raise gr.Error(t("pre.err.save", lang, reason=err)) from err
+        return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", lang, step=view.step)
+
+    @friendly
+    def load(self, request: gr.Request, learner, lang, file_path):
+        owner = self.owner(learner, request, lang)
+        if not file_path:
+            raise gr.Error(t("pre.err.no_checkpoint", lang))
+        path = Path(file_path)
+        if path.suffix != ".safetensors":
+            raise gr.Error(t("pre.err.not_safetensors", lang))
+        if path.stat().st_size > MAX_LOAD_BYTES:
+            raise gr.Error(t("pre.err.too_big", lang))
+        checkpoint = load_checkpoint(path)     # checks everything; weights only in memory
+        kept = self.registry.storage_dir(owner) / f"{uuid.uuid4().hex[:12]}.safetensors"
+        shutil.copyfile(path, kept)            # resuming reads the optimizer state from here
+        label = checkpoint.meta.get("extra", {}).get("label") or path.stem
+        model = use_decode_layout(checkpoint.model.eval().requires_grad_(False))
+        self.registry.add_model(owner, SavedModel(
+            f"{label} · step {checkpoint.step}", model, checkpoint.tokenizer,
+            kind=checkpoint.head.get("kind", "lm"), tags=tuple(checkpoint.tags), checkpoint=kept,
+            step=checkpoint.step, meta={"loaded": True, "head": checkpoint.head}))
+        return t("pre.loaded", lang, step=checkpoint.step,
+                 params=count_model_parameters(checkpoint.model.cfg))
+
+    def tick(self, request: gr.Request, learner, lang, log_scale, simplified, last_key):
+        """Timer handler: the current plot, status and samples (skipped when unchanged)."""
+        try:
+            owner = self.owner(learner, request, lang)
+        except gr.Error:
+            return gr.skip(), gr.skip(), gr.skip(), last_key
+        self.registry.touch(owner)
+        job = self.registry.get(owner)
+        if job is None or job.spec.kind != "pretrain":
+            return gr.skip(), t("pre.no_job_yet", lang), gr.skip(), last_key
+        view = job.view(self.registry.queue_position(job))
+        key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value,
+               bool(log_scale), bool(simplified), lang)
+        if key == last_key:
+            return gr.skip(), gr.skip(), gr.skip(), last_key
+        name = job.spec.tokenizer.name
+        rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in reversed(view.samples)]
+        return (loss_figure(view.steps, view.evals, bool(log_scale), lang), status_text(view, lang),
+                samples_html(rows, lang), key)
+
+
+def _story_key(corpus: str) -> str:
+    return corpus if corpus in CORPORA else OWN_TEXT
 
 
 # ----- layout --------------------------------------------------------------------------
 
 def build(ctx: AppContext) -> None:
-    learner = ctx.learner
-    cpu = PRESETS["cpu-demo"]
-    cpu_train = TRAIN_PRESETS["cpu-demo"]
-    with gr.Tab(t("pre.tab"), id="pretrain"):
-        gr.Markdown(t("pre.intro"))
+    tab, lang = Pretrain(ctx), ctx.ui_lang
+    story = story_for("the-verdict")
+    cpu, cpu_train = PRESETS[story.preset], TRAIN_PRESETS[story.preset]
+    with gr.Tab(t("pre.tab", lang), id="pretrain"):
+        gr.Markdown(t("pre.intro", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 corpus_dd = gr.Dropdown(
-                    choices=[(t(f"corpus.{name}"), name) for name in CORPORA]
-                    + [(t("pre.own_text"), OWN_TEXT), (t("pre.upload"), UPLOAD)],
-                    value="the-verdict", label=t("pre.corpus"))
-                own_text_box = gr.Textbox(label=t("pre.own_text"), lines=6, visible=False,
-                                          placeholder=t("pre.own_text_hint"))
-                upload_file = gr.File(label=t("pre.upload"), file_types=[".txt"], type="filepath",
-                                      visible=False)
-                tokenizer_dd = gr.Dropdown(choices=[(t(f"pre.tok.{k}"), k) for k in TOKENIZER_KINDS],
-                                           value="auto", label=t("pre.tokenizer"))
-                preset_dd = gr.Dropdown(choices=[(t(f"preset.{p}"), p) for p in PRESET_CHOICES],
-                                        value="cpu-demo", label=t("pre.preset"))
-                with gr.Accordion(t("pre.settings"), open=False):
-                    layers_sl = gr.Slider(1, 24, value=cpu.n_layers, step=1, label=t("pre.layers"))
-                    heads_sl = gr.Slider(1, 16, value=cpu.n_heads, step=1, label=t("pre.heads"))
-                    emb_sl = gr.Slider(16, 1024, value=cpu.emb_dim, step=16, label=t("pre.emb"))
-                    context_sl = gr.Slider(8, 1024, value=cpu.context_length, step=8, label=t("pre.context"))
-                    batch_sl = gr.Slider(1, 64, value=cpu_train.batch_size, step=1, label=t("pre.batch"))
-                    steps_num = gr.Number(value=cpu_train.max_steps, precision=0, label=t("pre.steps"))
-                    lr_num = gr.Number(value=cpu_train.lr, label=t("pre.lr"))
-                    seed_num = gr.Number(value=123, precision=0, label=t("pre.seed"))
-                setup_md = gr.Markdown()
-                resume_cb = gr.Checkbox(False, label=t("pre.resume"))
+                    choices=[(t(f"corpus.{name}", lang), name) for name in CORPORA]
+                    + [(t("pre.own_text", lang), OWN_TEXT), (t("pre.upload", lang), UPLOAD)],
+                    value="the-verdict", label=t("pre.corpus", lang))
+                story_md = gr.Markdown(t("story.the-verdict", lang))
+                own_text_box = gr.Textbox(label=t("pre.own_text", lang), lines=6, visible=False,
+                                          placeholder=t("pre.own_text_hint", lang))
+                upload_file = gr.File(label=t("pre.upload", lang), file_types=[".txt"],
+                                      type="filepath", visible=False)
+                tokenizer_dd = gr.Dropdown(choices=[(t(f"pre.tok.{k}", lang), k) for k in TOKENIZER_KINDS],
+                                           value="auto", label=t("pre.tokenizer", lang))
+                preset_dd = gr.Dropdown(choices=[(t(f"preset.{p}", lang), p) for p in PRESET_CHOICES],
+                                        value=story.preset, label=t("pre.preset", lang))
+                with gr.Accordion(t("pre.settings", lang), open=False):
+                    layers_sl = slider(LAYERS._replace(default=cpu.n_layers), t("pre.layers", lang))
+                    heads_sl = slider(HEADS._replace(default=cpu.n_heads), t("pre.heads", lang))
+                    emb_sl = slider(EMB._replace(default=cpu.emb_dim), t("pre.emb", lang))
+                    context_sl = slider(CONTEXT._replace(default=cpu.context_length), t("pre.context", lang))
+                    batch_sl = slider(BATCH._replace(default=cpu_train.batch_size), t("pre.batch", lang))
+                    steps_num = number_box(STEPS._replace(default=cpu_train.max_steps), t("pre.steps", lang),
+                                           info=t("pre.steps_info", lang))
+                    lr_num = gr.Number(cpu_train.lr, minimum=LR.low, maximum=LR.high,
+                                       label=t("pre.lr", lang))
+                    seed_num = number_box(SEED, t("pre.seed", lang))
+                    prompt_box = gr.Textbox(story.sample_prompt, label=t("pre.prompt", lang),
+                                            info=t("pre.prompt_info", lang), max_lines=3)
+                setup_widgets = [corpus_dd, own_text_box, upload_file, tokenizer_dd, preset_dd,
+                                 layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num,
+                                 lr_num, seed_num, prompt_box]
+                defaults = [w.value for w in setup_widgets]
+                setup_md = gr.Markdown(tab.describe(lang, *defaults))
+                resume_cb = gr.Checkbox(False, label=t("pre.resume", lang))
                 with gr.Row():
-                    start_btn = gr.Button(t("pre.start"), variant="primary")
-                    pause_btn = gr.Button(t("pre.pause"))
-                    resume_btn = gr.Button(t("pre.resume_btn"))
-                    stop_btn = gr.Button(t("pre.stop"), variant="stop")
+                    start_btn = gr.Button(t("pre.start", lang), variant="primary")
+                    pause_btn = gr.Button(t("pre.pause", lang))
+                    resume_btn = gr.Button(t("pre.resume_btn", lang))
+                    stop_btn = gr.Button(t("pre.stop", lang), variant="stop")
                 with gr.Row():
-                    save_btn = gr.Button(t("pre.save"))
-                download_files = gr.File(label=t("pre.download"), file_count="multiple",
+                    save_btn = gr.Button(t("pre.save", lang))
+                download_files = gr.File(label=t("pre.download", lang), file_count="multiple",
                                          interactive=False)
-                load_file = gr.File(label=t("pre.load"), file_types=[".safetensors"], type="filepath")
+                load_file = gr.File(label=t("pre.load", lang), file_types=[".safetensors"],
+                                    type="filepath")
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
-                status_md = gr.Markdown(t("pre.no_job_yet"))
+                status_md = gr.Markdown(t("pre.no_job_yet", lang))
                 with gr.Row():
-                    log_cb = gr.Checkbox(False, label=t("pre.log_scale"))
-                    simplified_cb = gr.Checkbox(False, label=t("pre.simplified"))
-                loss_plot = gr.Plot(label=t("plot.loss_title"))
-                samples_df = gr.Dataframe(headers=[t("pre.col_step"), t("pre.col_loss"), t("pre.col_sample")],
-                                          label=t("pre.samples"), wrap=True, interactive=False,
-                                          max_height=420, column_widths=["10%", "10%", "80%"])
+                    log_cb = gr.Checkbox(False, label=t("pre.log_scale", lang))
+                    simplified_cb = gr.Checkbox(False, label=t("pre.simplified", lang))
+                loss_plot = gr.Plot(loss_figure([], [], lang=lang), label=t("plot.loss_title", lang))
+                gr.Markdown(f"**{t('pre.samples', lang)}**")
+                samples_out = gr.HTML(samples_html([], lang))
         last_key = gr.State(None)
         timer = gr.Timer(1.0)
 
-        setup_inputs = [corpus_dd, own_text_box, upload_file, tokenizer_dd, preset_dd, layers_sl,
-                        heads_sl, emb_sl, context_sl, batch_sl]
-        preset_dd.change(_on_preset, preset_dd,
+        who = [ctx.learner, ctx.lang]
+        preset_dd.change(tab.on_preset, [ctx.lang, preset_dd],
                          [layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num, lr_num],
-                         api_visibility="private")
-        corpus_dd.change(_on_corpus, corpus_dd, [own_text_box, upload_file], api_visibility="private")
-        gr.on([c.change for c in setup_inputs], _describe, setup_inputs, setup_md,
-              api_name="describe", trigger_mode="always_last")
-        start_btn.click(_start, [learner, *setup_inputs, steps_num, lr_num, seed_num, resume_cb],
-                        message_md, api_name="start", concurrency_id="pretrain-start",
-                        concurrency_limit=2)
+                         api_visibility="private", concurrency_limit=None)
+        corpus_dd.change(tab.on_corpus, [ctx.lang, corpus_dd],
+                         [own_text_box, upload_file, preset_dd, tokenizer_dd, prompt_box, story_md],
+                         api_visibility="private", concurrency_limit=None)
+        gr.on([w.change for w in setup_widgets if w is not prompt_box], tab.describe,
+              [ctx.lang, *setup_widgets], setup_md, api_name="describe",
+              trigger_mode="always_last", concurrency_limit=None)
+        start_btn.click(tab.start, [*who, *setup_widgets, resume_cb], message_md, api_name="start",
+                        concurrency_id="pretrain-start", concurrency_limit=2)
         for btn, action in ((pause_btn, "pause"), (resume_btn, "resume"), (stop_btn, "stop")):
-            btn.click(_control(action), learner, message_md, api_name=action, concurrency_limit=None)
-        save_btn.click(_save, learner, [download_files, message_md], api_name="save")
-        load_file.upload(_load, [learner, load_file], message_md, api_name="load")
-        poll_inputs = [learner, log_cb, simplified_cb, last_key]
-        timer.tick(_tick, poll_inputs, [loss_plot, status_md, samples_df, last_key],
-                   show_progress="hidden", concurrency_limit=None, api_name="poll")
-        gr.on([log_cb.change, simplified_cb.change], _tick, poll_inputs, [loss_plot, status_md, samples_df, last_key],
-                      show_progress="hidden", api_visibility="private")
+            btn.click(tab.control(action), who, message_md, api_name=action, concurrency_limit=None)
+        save_btn.click(tab.save, who, [download_files, message_md], api_name="save",
+                       concurrency_limit=4)
+        load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
+                         concurrency_limit=2)
+        poll_inputs = [*who, log_cb, simplified_cb, last_key]
+        poll_outputs = [loss_plot, status_md, samples_out, last_key]
+        timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
+                   concurrency_limit=None, api_name="poll")
+        gr.on([log_cb.change, simplified_cb.change], tab.tick, poll_inputs, poll_outputs,
+              show_progress="hidden", api_visibility="private", concurrency_limit=None)

@@ -1,26 +1,33 @@
-"""Tokenizer tab: text in, tokens out — GPT-2 BPE and characters side by side."""
+"""Tokenizer tab: text in, tokens out — GPT-2 BPE and characters side by side.
+
+It shows the default text's tokens as soon as the page opens and updates as the
+learner types.
+"""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from core.corpora import CorpusUnavailable, corpus_tokenizer
-from core.tokenizer import BPETokenizer, CharTokenizer, Tokenizer, token_pieces
+from core.tokenizer import BPETokenizer, CharTokenizer, Tokenizer, is_byte_fragment, token_pieces
+from playground.errors import friendly
 from playground.i18n import t
+from playground.session import AppContext
 
 MAX_CHARS = 20_000
 CHAR_SOURCES = ("the-verdict", "tiny-shakespeare", "tang", "this-text")
+COLOURS = {"0": "#fde68a", "1": "#bfdbfe"}
 
 
-def _char_tokenizer(source: str, text: str) -> Tokenizer:
+def _char_tokenizer(source: str, text: str, lang) -> Tokenizer:
     if source == "this-text":
         return CharTokenizer.from_text(text, name="this-text")
     if source not in CHAR_SOURCES:
-        raise gr.Error(f"unknown source {source!r}")
+        raise gr.Error(t("tok.err.source", lang, source=source))
     try:
         return corpus_tokenizer(source, kind="char")
     except CorpusUnavailable as err:
-        raise gr.Error(t("err.corpus", reason=err)) from err
+        raise gr.Error(t("err.corpus", lang, reason=err)) from err
 
 
 def _rows(pieces) -> list[list]:
@@ -32,59 +39,72 @@ def _highlight(pieces) -> list[tuple[str, str]]:
     return [(shown, str(i % 2)) for i, (_, shown, _) in enumerate(pieces)]
 
 
-def tokenize(text: str, char_source: str):
+@friendly
+def tokenize(lang, text: str, char_source: str):
     """Handler: both tokenizations, their tables and the counts."""
-    if not text or not text.strip():
-        raise gr.Error(t("err.empty_text"))
+    if not isinstance(text, str) or not text.strip():
+        raise gr.Error(t("err.empty_text", lang))
     if len(text) > MAX_CHARS:
-        raise gr.Error(t("err.too_long", n=len(text), limit=MAX_CHARS))
+        raise gr.Error(t("err.too_long", lang, n=len(text), limit=MAX_CHARS))
     bpe_pieces = token_pieces(BPETokenizer(), text)
-    char_tok = _char_tokenizer(char_source, text)
+    char_tok = _char_tokenizer(char_source, text, lang)
     char_pieces = token_pieces(char_tok, text)
-    counts = t("tok.counts", chars=len(text), bpe=len(bpe_pieces),
+    counts = t("tok.counts", lang, chars=len(text), bpe=len(bpe_pieces),
                bpe_ratio=len(text) / max(1, len(bpe_pieces)), char=len(char_pieces),
                vocab=char_tok.n_vocab)
     unknown = char_tok.unknown_pieces(text)
     if unknown:
-        counts += "\n\n" + t("tok.unknown", n=len(unknown), chars=" ".join(repr(c) for c in unknown[:30]))
-    if any(_is_fragment(raw) for _, _, raw in bpe_pieces):
-        counts += "\n\n" + t("tok.bytes_note")
+        counts += "\n\n" + t("tok.unknown", lang, n=len(unknown),
+                             chars=" ".join(repr(c) for c in unknown[:30]))
+    if any(is_byte_fragment(raw) for _, _, raw in bpe_pieces):
+        counts += "\n\n" + t("tok.bytes_note", lang)
     return (counts, _highlight(bpe_pieces), _highlight(char_pieces),
             _rows(bpe_pieces), _rows(char_pieces))
 
 
-def _is_fragment(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
+@friendly
+def tokenize_as_typed(lang, text: str, char_source: str):
+    """Handler for typing: like `tokenize`, but an empty box just clears the views."""
+    if isinstance(text, str) and not text.strip():
+        return t("tok.empty_hint", lang), [], [], [], []
+    return tokenize(lang, text, char_source)
 
 
-def build(ctx=None) -> None:
+def build(ctx: AppContext) -> None:
     """The tab's widgets and wiring (call inside a gr.Blocks)."""
-    with gr.Tab(t("tok.tab"), id="tokenizer"):
-        gr.Markdown(t("tok.intro"))
+    lang = ctx.ui_lang
+    first = tokenize(lang, t("tok.default_text", lang), "the-verdict")
+    with gr.Tab(t("tok.tab", lang), id="tokenizer"):
+        gr.Markdown(t("tok.intro", lang))
         with gr.Row():
-            text_box = gr.Textbox(label=t("tok.text"), value=t("tok.default_text"), lines=4,
-                                  scale=3)
+            text_box = gr.Textbox(label=t("tok.text", lang), value=t("tok.default_text", lang),
+                                  lines=4, scale=3)
             with gr.Column(scale=1):
                 source_dd = gr.Dropdown(
-                    choices=[(t("tok.source.this") if s == "this-text" else s, s) for s in CHAR_SOURCES],
-                    value="the-verdict", label=t("tok.char_source"), info=t("tok.char_source_info"))
-                run_btn = gr.Button(t("tok.run"), variant="primary")
-        counts_md = gr.Markdown()
+                    choices=[(t("tok.source.this", lang) if s == "this-text" else s, s)
+                             for s in CHAR_SOURCES],
+                    value="the-verdict", label=t("tok.char_source", lang),
+                    info=t("tok.char_source_info", lang))
+                run_btn = gr.Button(t("tok.run", lang), variant="primary")
+        counts_md = gr.Markdown(first[0])
         with gr.Row():
-            bpe_hl = gr.HighlightedText(label=t("tok.bpe"), combine_adjacent=False,
-                                        show_legend=False, show_inline_category=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
-            char_hl = gr.HighlightedText(label=t("tok.char"), combine_adjacent=False,
-                                         show_legend=False, show_inline_category=False, color_map={"0": "#fde68a", "1": "#bfdbfe"})
-        headers = [t("tok.col_pos"), t("tok.col_id"), t("tok.col_token"), t("tok.col_bytes")]
+            bpe_hl = gr.HighlightedText(first[1], label=t("tok.bpe", lang), combine_adjacent=False,
+                                        show_legend=False, show_inline_category=False,
+                                        color_map=COLOURS)
+            char_hl = gr.HighlightedText(first[2], label=t("tok.char", lang),
+                                         combine_adjacent=False, show_legend=False,
+                                         show_inline_category=False, color_map=COLOURS)
+        headers = [t("tok.col_pos", lang), t("tok.col_id", lang), t("tok.col_token", lang),
+                   t("tok.col_bytes", lang)]
         with gr.Row():
-            bpe_df = gr.Dataframe(headers=headers, label=t("tok.table_bpe"), interactive=False,
-                                  max_height=320)
-            char_df = gr.Dataframe(headers=headers, label=t("tok.table_char"), interactive=False,
-                                   max_height=320)
+            bpe_df = gr.Dataframe(first[3], headers=headers, label=t("tok.table_bpe", lang),
+                                  interactive=False, max_height=320)
+            char_df = gr.Dataframe(first[4], headers=headers, label=t("tok.table_char", lang),
+                                   interactive=False, max_height=320)
         outputs = [counts_md, bpe_hl, char_hl, bpe_df, char_df]
-        gr.on([run_btn.click, text_box.submit], tokenize, [text_box, source_dd], outputs,
-              api_name="tokenize")
+        inputs = [ctx.lang, text_box, source_dd]
+        # Read-only and cheap: no concurrency limit, so a room never queues behind one learner.
+        gr.on([run_btn.click, text_box.submit, source_dd.change], tokenize, inputs, outputs,
+              api_name="tokenize", concurrency_limit=None)
+        text_box.input(tokenize_as_typed, inputs, outputs, api_visibility="private",
+                       concurrency_limit=None, trigger_mode="always_last", show_progress="hidden")

@@ -116,7 +116,7 @@ def test_bad_input_is_a_clear_value_error(call, message):
 # ----- the tab's handlers, called directly ----------------------------------------------
 
 def run_lab(lr=0.1, batch=10, a0=1.0, steps=25, noise=0.3, seed=0):
-    return tab._run_lab(lr, batch, a0, steps, noise, seed)
+    return tab._run_lab("en", lr, batch, a0, steps, noise, seed)
 
 
 def test_the_lab_returns_an_animated_figure_and_a_verdict():
@@ -132,7 +132,8 @@ def test_the_lab_returns_an_animated_figure_and_a_verdict():
 
 def test_long_runs_are_thinned_and_mini_batches_are_explained():
     figure, status = run_lab(batch=1, steps=200)
-    assert len(figure.frames) <= tab.MAX_FRAMES + 1
+    from playground.plots.gradient import MAX_FRAMES
+    assert len(figure.frames) <= MAX_FRAMES + 1
     assert "1 of the 10 points" in status
 
 
@@ -146,7 +147,7 @@ def test_the_lab_explains_divergence_and_slowness():
 
 
 def test_the_pairs_table():
-    rows = tab._pairs(" 今天天气很好 ")
+    rows = tab._pairs("en", " 今天天气很好 ")
     assert rows[0] == [1, "BEGIN", "今"] and rows[-1] == [7, "今天天气很好", "END"]
 
 
@@ -161,12 +162,14 @@ def test_bad_lab_input_is_a_gradio_error(overrides):
 @pytest.mark.parametrize("sentence", ["", "   ", None, "好" * 61])
 def test_bad_sentence_is_a_gradio_error(sentence):
     with pytest.raises(gr.Error):
-        tab._pairs(sentence)
+        tab._pairs("en", sentence)
 
 
 def test_the_tab_builds_on_its_own():
+    from core.jobs import JobRegistry
+    from playground.session import AppContext
     with gr.Blocks() as demo:
-        tab.build()
+        tab.build(AppContext.create(JobRegistry()))
     names = {dep.get("api_name") for dep in demo.config["dependencies"]}
     assert {"gd_run", "gd_pairs"} <= names
 
@@ -174,6 +177,7 @@ def test_the_tab_builds_on_its_own():
 def test_the_figure_and_the_verdict_in_chinese():
     xs, ys = tab._points(0.3)
     records = gd_run(xs, ys, 1.0, 1.5, 25)
-    figure = tab._lab_figure(xs, ys, records, 25, lang="zh")
+    from playground.plots import lab_figure
+    figure = lab_figure(xs, ys, records, 25, tab.TRUE_SLOPE, lang="zh")
     assert "损失" in figure.layout.title.text
     assert "发散" in tab._status(xs, ys, records, 1.5, 10, lang="zh")

@@ -1,22 +1,29 @@
 """Pretrain tab handlers called directly: bad input gives clear messages, jobs run."""
 
+import threading
 import time
 
 import gradio as gr
 import pytest
 
-from playground import pretrain_tab as tab
-from playground.session import REGISTRY
+from core.jobs import JobRegistry
+from playground import pretrain_tab
+from playground.session import AppContext
 
+REGISTRY = JobRegistry(max_running=4)
+tab = pretrain_tab.Pretrain(AppContext(REGISTRY))
 TINY = dict(kind="auto", preset="tiny", layers=2, heads=2, emb=32, context=16, batch=4)
 
 
-def start(learner, corpus="the-verdict", own_text="", upload=None, steps=30, lr=3e-3, seed=1,
-          resume=False, **overrides):
+def setup_values(corpus="the-verdict", own_text="", upload=None, steps=30, lr=3e-3, seed=1,
+                 prompt="", **overrides):
     args = {**TINY, **overrides}
-    return tab._start(learner, corpus, own_text, upload, args["kind"], args["preset"],
-                      args["layers"], args["heads"], args["emb"], args["context"], args["batch"],
-                      steps, lr, seed, resume, None)
+    return [corpus, own_text, upload, args["kind"], args["preset"], args["layers"], args["heads"],
+            args["emb"], args["context"], args["batch"], steps, lr, seed, prompt]
+
+
+def start(learner, *args, resume=False, lang="en", **kwargs):
+    return tab.start(None, learner, lang, *setup_values(*args, **kwargs), resume)
 
 
 def wait_state(learner, states, timeout=60):
@@ -51,7 +58,7 @@ def test_binary_and_oversized_uploads_are_refused(learner, tmp_path, monkeypatch
     binary.write_bytes(bytes(range(256)) * 10)
     with pytest.raises(gr.Error, match="not UTF-8"):
         start(learner, "upload", upload=str(binary))
-    monkeypatch.setattr(tab, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(pretrain_tab, "MAX_UPLOAD_BYTES", 100)
     big = tmp_path / "big.txt"
     big.write_text("word " * 100)
     with pytest.raises(gr.Error, match="too large"):
@@ -70,11 +77,23 @@ def test_bad_settings_get_a_clear_message(learner, overrides, message):
         start(learner, **overrides)
 
 
-def test_absurd_learning_rate_trips_the_guard_and_says_so(learner):
-    start(learner, steps=200, lr=1e9)
+@pytest.mark.parametrize("overrides, message", [
+    ({"layers": 25}, "layers .* from 1 to 24"),
+    ({"batch": 129}, "batch size .* from 1 to 128"),
+    ({"heads": 0}, "attention heads .* from 1 to 16"),
+])
+def test_checks_match_the_slider_ranges(learner, overrides, message):
+    with pytest.raises(gr.Error, match=message):
+        start(learner, **overrides)
+
+
+def test_absurd_learning_rate_is_refused_and_a_too_high_one_trips_the_guard(learner):
+    with pytest.raises(gr.Error, match="learning rate must be a number from"):
+        start(learner, steps=200, lr=1e9)
+    start(learner, steps=200, lr=1.0)
     view = wait_state(learner, {"failed", "finished"})
     assert view.state.value == "failed"
-    status = tab._status(view)
+    status = pretrain_tab.status_text(view, "en")
     assert "learning rate is too high" in status or "nan" in status.lower()
 
 
@@ -84,10 +103,10 @@ def test_own_text_trains_and_reports(learner):
     view = wait_state(learner, {"finished"})
     assert view.steps and view.evals and view.samples
     assert view.evals[-1].train_loss < view.evals[0].train_loss + 1e-6 or len(view.evals) == 1
-    plot, status, samples, key = tab._tick(learner, False, False, None, None)
-    assert "finished" in status and samples and key is not None
-    assert tab._tick(learner, False, False, key, None)[0] is not plot   # unchanged → skipped
-    files, message = tab._save(learner, None)
+    plot, status, samples, key = tab.tick(None, learner, "en", False, False, None)
+    assert "finished" in status and "<td" in samples and key is not None
+    assert tab.tick(None, learner, "en", False, False, key)[0] is not plot   # unchanged → skipped
+    files, message = tab.save(None, learner, "en")
     assert files[0].endswith(".safetensors") and "step 25" in message
 
 
@@ -101,20 +120,110 @@ def test_load_refuses_non_safetensors(learner, tmp_path):
     fake = tmp_path / "model.bin"
     fake.write_bytes(b"pickle!")
     with pytest.raises(gr.Error, match="safetensors"):
-        tab._load(learner, str(fake), None)
+        tab.load(None, learner, "en", str(fake))
     broken = tmp_path / "model.safetensors"
     broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
     with pytest.raises(gr.Error, match="truncated or damaged|not a readable|not an LLM"):
-        tab._load(learner, str(broken), None)
+        tab.load(None, learner, "en", str(broken))
 
 
 def test_describe_shows_parameter_count():
-    text = tab._describe("the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16)
+    values = setup_values(preset="cpu-demo", layers=4, heads=4, emb=128, context=64, batch=16)
+    text = tab.describe("en", *values)
     assert "parameters" in text and "per step" in text
-    assert "⚠" in tab._describe("tang-missing", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16)
+    values[0] = "tang-missing"
+    assert "⚠" in tab.describe("en", *values)
 
 
 def test_tang_samples_can_be_shown_in_simplified_characters():
-    assert tab._sample_text("舉頭望明月", "tang-char", True) == "举头望明月"
-    assert tab._sample_text("舉頭望明月", "tang-char", False) == "舉頭望明月"
-    assert tab._sample_text("Hello", "the-verdict-gpt2-subset", True) == "Hello"
+    sample_text = pretrain_tab.sample_text
+    assert sample_text("舉頭望明月", "tang-char", True) == "举头望明月"
+    assert sample_text("舉頭望明月", "tang-char", False) == "舉頭望明月"
+    assert sample_text("Hello", "the-verdict-gpt2-subset", True) == "Hello"
+
+
+@pytest.mark.parametrize("corpus, preset, prompt", [
+    ("the-verdict", "cpu-demo", "I had always thought"),
+    ("tiny-shakespeare", "shakespeare-char", "ROMEO:\n"),
+    ("tang", "tang-char", "月夜\n"),
+])
+def test_choosing_a_corpus_sets_its_story(corpus, preset, prompt):
+    own, upload, chosen_preset, tokenizer, chosen_prompt, expect = tab.on_corpus("en", corpus)
+    assert (chosen_preset, tokenizer, chosen_prompt) == (preset, "auto", prompt)
+    assert expect.startswith("**What to expect:**")
+    layers, heads, emb, context, batch, steps, lr = tab.on_preset("en", chosen_preset)
+    from core.config import PRESETS
+    assert (layers, emb, context) == (PRESETS[preset].n_layers, PRESETS[preset].emb_dim,
+                                      PRESETS[preset].context_length)
+    assert steps >= 600
+
+
+def test_the_learners_own_change_sticks(learner, data_dir):
+    tab.on_corpus("en", "tiny-shakespeare")          # the story picks shakespeare-char …
+    # … the learner then picks another preset and a prompt; Start uses theirs
+    assert "started" in start(learner, "tiny-shakespeare", preset="tiny", prompt="JULIET:",
+                              steps=12).lower()
+    view = wait_state(learner, {"finished"})
+    job = REGISTRY.get(learner)
+    assert job.spec.model_cfg.n_layers == 2 and job.spec.train_cfg.sample_prompt == "JULIET:"
+    assert view.samples and all(s.text.startswith("JULIET:") for s in view.samples)
+
+
+def test_a_poem_sample_keeps_its_line_breaks():
+    from playground.plots import samples_html
+    html = samples_html([(100, 5.5, "月夜\n牀前明月光，\n疑是地上霜。")], "en")
+    assert "月夜\n牀前明月光，\n疑是地上霜。" in html and "pre-wrap" in html
+
+
+def test_two_learners_load_checkpoints_at_once(tmp_path):
+    from core.checkpoint import save_checkpoint
+    from core.config import get_preset
+    from core.model import GPTModel
+    from core.tokenizer import CharTokenizer
+
+    tok = CharTokenizer.from_text("hello world")
+    paths = []
+    for i in range(2):
+        model = GPTModel(get_preset("tiny", vocab_size=tok.n_vocab))
+        paths.append(save_checkpoint(tmp_path / f"m{i}", model, tok, step=7 + i))
+    errors, messages = [], {}
+
+    def load(i):
+        try:
+            messages[i] = tab.load(None, f"loader-{i}", "en", str(paths[i]))
+        except Exception as err:  # pragma: no cover - the test fails below
+            errors.append(err)
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    for i in range(2):
+        models = REGISTRY.models(f"loader-{i}")
+        assert len(models) == 1 and models[0].step == 7 + i and models[0].checkpoint.is_file()
+        assert f"step {7 + i}" in messages[i]
+
+
+def test_continue_from_a_loaded_checkpoint_resumes_its_steps(learner, tmp_path):
+    from core.checkpoint import save_checkpoint
+    from core.config import get_preset
+    from core.corpora import corpus_tokenizer
+    from core.model import GPTModel
+    from core.runtime import make_optimizer
+
+    tok = corpus_tokenizer("the-verdict")
+    model = GPTModel(get_preset("tiny", vocab_size=tok.n_vocab))
+    optimizer = make_optimizer(model)
+    path = save_checkpoint(tmp_path / "half", model, tok, step=10, optimizer=optimizer)
+    tab.load(None, learner, "en", str(path))
+    assert "started" in start(learner, steps=15, resume=True).lower()
+    view = wait_state(learner, {"finished"})
+    assert view.first_step == 10 and view.step == 15 and len(view.steps) == 5
+
+
+def test_handler_messages_follow_the_learners_language(learner):
+    with pytest.raises(gr.Error, match="文本太短|too short"):
+        start(learner, "own-text", own_text="a", lang="zh")
+    with pytest.raises(gr.Error, match="层数"):
+        start(learner, layers=99, lang="zh")

@@ -1,4 +1,4 @@
-"""What the Sampling lab draws: the next-token bar chart and the surprisal strip.
+"""Sampling figures: the next-token bar chart and the surprisal strip.
 
 Both take plain numbers (a `core.analysis.NextTokenView`, lists of floats) and
 return a Plotly figure or an HTML string; no tensor is touched here.
@@ -13,27 +13,13 @@ import plotly.graph_objects as go
 
 from core.analysis import NextTokenView
 from playground.i18n import t
+from playground.plots.style import PALETTE
 
-
-PLAIN_COLOUR, KEPT_COLOUR = "#93c5fd", "#2563eb"
-CUT_K_COLOUR, CUT_P_COLOUR = "#d1d5db", "#9ca3af"
-CUMULATIVE_COLOUR, DRAWN_COLOUR = "#f59e0b", "#dc2626"
+PLAIN_COLOUR, KEPT_COLOUR = PALETTE["light"], PALETTE["train"]
+CUT_K_COLOUR, CUT_P_COLOUR = PALETTE["faint"], PALETTE["muted"]
+CUMULATIVE_COLOUR, DRAWN_COLOUR = PALETTE["accent"], PALETTE["val"]
 # white → amber → red as the surprisal grows
 SURPRISAL_STOPS = ((0.0, (255, 255, 255)), (0.5, (253, 224, 71)), (1.0, (220, 38, 38)))
-
-
-def token_label(raw: bytes, visible_space: bool = True) -> str:
-    """How one token is shown: a piece of a UTF-8 character (byte-level BPE splits
-    Chinese characters) as its bytes, e.g. <e4 bd>; on a chart axis, spaces and
-    newlines made visible."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "<" + " ".join(f"{b:02x}" for b in raw) + ">"
-    text = text.replace("\0", "␀")
-    if not visible_space:
-        return text
-    return (text or "∅").replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
 
 
 def distribution_figure(view: NextTokenView, labels: list[str], temperature: float,
