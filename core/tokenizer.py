@@ -239,19 +239,37 @@ def _check_ids(ids: Iterable[int], n_vocab: int) -> list[int]:
     return ids
 
 
-def token_pieces(tokenizer: Tokenizer, text: str) -> list[tuple[int, str, bytes]]:
-    """Each token of `text` as (id, shown text, raw bytes).
+def token_label(raw: bytes, visible_space: bool = False) -> str:
+    """How one token is shown to a learner.
 
     A byte-level BPE token can hold part of a character (a Chinese character is 3
     UTF-8 bytes, often split over tokens); such a piece is shown as its bytes,
-    e.g. "<e4 bd>", so the learner sees which bytes make the character.
+    e.g. "<e4 bd>", so the learner sees which bytes make the character. With
+    `visible_space` (chart axes), spaces and newlines are drawn as ␣ and ↵.
     """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "<" + " ".join(f"{b:02x}" for b in raw) + ">"
+    text = text.replace("\0", "␀")
+    if not visible_space:
+        return text
+    return (text or "∅").replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
+
+
+def is_byte_fragment(raw: bytes) -> bool:
+    """True for a token that is only part of a UTF-8 character."""
+    try:
+        raw.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
+def token_pieces(tokenizer: Tokenizer, text: str) -> list[tuple[int, str, bytes]]:
+    """Each token of `text` as (id, shown text, raw bytes); see `token_label`."""
     pieces = []
     for token_id in tokenizer.encode(text):
         raw = tokenizer.token_bytes(token_id)
-        try:
-            shown = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            shown = "<" + " ".join(f"{b:02x}" for b in raw) + ">"
-        pieces.append((token_id, shown, raw))
+        pieces.append((token_id, token_label(raw), raw))
     return pieces
