@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 
 NICE_ENV = "LLM_PLAYGROUND_JOB_NICE"
-PRELOAD = ["torch", "core.job_process", "core.train", "core.objectives", "core.checkpoint"]
+PRELOAD = ["core.job_process", "core.forkserver_preload"]
 
 
 @dataclass

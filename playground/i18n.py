@@ -571,6 +571,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "preset.shakespeare-char": {"en": "Shakespeare, characters (words within a minute)",
                                 "zh": "莎士比亚字符模型（一分钟内出单词）"},
+    "pre.process": {"en": "job {id}, process {pid}", "zh": "任务 {id}，进程 {pid}"},
     "pre.steps_info": {"en": "the step budget: the run stops here at the latest (its ETA shows while it trains)",
                        "zh": "步数预算：最多训练到这里（训练时显示预计剩余时间）"},
     "pre.prompt": {"en": "sample prompt", "zh": "样例提示词"},

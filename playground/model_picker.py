@@ -124,7 +124,7 @@ class ModelPicker:
     """A dropdown of this learner's models plus a refresh button."""
 
     def __init__(self, ctx: AppContext, kind: str | None = "lm", hub: bool = True,
-                 label: str | None = None, info: str | None = None):
+                 label: str | None = None, info: str | None = None, api_name: str | None = None):
         self.ctx, self.kind, self.hub = ctx, kind, hub
         lang = ctx.ui_lang
         initial = model_choices(ctx.registry, None, kind, lang, hub)
@@ -136,6 +136,13 @@ class ModelPicker:
             self.refresh_btn = gr.Button(t("picker.refresh", lang), scale=1, size="sm")
         self.refresh_btn.click(self._refresh, [ctx.learner, ctx.lang, self.dropdown],
                                self.dropdown, api_visibility="private", concurrency_limit=None)
+        if api_name:   # what this learner can pick, for API clients: [[label, value], …]
+            gr.api(self._list, api_name=api_name, concurrency_limit=None)
+
+    def _list(self, lang: str = "en", request: gr.Request = None) -> list[list[str]]:
+        owner = learner_key(None, request, lang)
+        return [[label, value] for label, value in
+                model_choices(self.ctx.registry, owner, self.kind, lang, self.hub)]
 
     def _refresh(self, browser_id, lang, current, request: gr.Request):
         owner = learner_key(browser_id, request, lang)

@@ -143,6 +143,8 @@ def describe_config(cfg, batch: int, lang) -> str:
 
 def status_text(view, lang) -> str:
     lines = [t(f"pre.state.{view.state.value}", lang, step=view.step, max_steps=view.max_steps)]
+    if view.pid:
+        lines[0] += " · " + t("pre.process", lang, id=view.id, pid=view.pid)
     if view.queue_position:
         lines.append(t("pre.queued", lang, n=view.queue_position))
     if view.last is not None:

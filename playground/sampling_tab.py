@@ -226,7 +226,7 @@ def build(ctx: AppContext) -> None:
     lab, lang = SamplingLab(ctx), ctx.ui_lang
     with gr.Tab(t("samp.tab", lang), id="sampling") as tab:
         gr.Markdown(t("samp.intro", lang))
-        picker = ModelPicker(ctx)
+        picker = ModelPicker(ctx, api_name="models")
         with gr.Row():
             prompt_box = gr.Textbox(t("samp.default_prompt", lang), label=t("samp.prompt", lang),
                                     lines=3, placeholder=t("samp.prompt_hint", lang), scale=3)

@@ -70,14 +70,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """`python app.py` in a subprocess, as a user starts it; yields its URL."""
+def launch_app(log_path: Path, cache_dir: Path, **env_vars) -> tuple[subprocess.Popen, str]:
+    """`python app.py` in a subprocess, as a user starts it; returns (process, URL)."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("app") / "app.log"
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-               LLM_PLAYGROUND_CACHE=str(tmp_path_factory.mktemp("appcache")),
-               PYTHONUNBUFFERED="1")
+               LLM_PLAYGROUND_CACHE=str(cache_dir), PYTHONUNBUFFERED="1", **env_vars)
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -89,16 +86,27 @@ def live_app(tmp_path_factory):
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return proc, url
         except OSError:
             pass
         if time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError(f"app did not answer within 120 s:\n{log_path.read_text()}")
         time.sleep(0.5)
-    yield url
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The launched app's URL, shared by the live tests of a run."""
+    proc, url = launch_app(tmp_path_factory.mktemp("app") / "app.log",
+                           tmp_path_factory.mktemp("appcache"))
+    yield url
+    stop_app(proc)

@@ -1,0 +1,159 @@
+"""A room of learners against one launched app: the numbers the jobs-in-processes work
+is judged by. Not a test (it asserts nothing); run it and read what it prints:
+
+    python tests/measure_room.py            # about 6 minutes on 2 cores
+    python tests/measure_room.py --json     # one JSON line
+
+1. latency of a trivial call (/tokenize) from 8 sessions, each about once a second,
+   while 2 learners train the CPU demo; and 8 sessions calling in a tight loop, idle;
+2. the 9th and 10th learner pressing Start: what they see, and how long until their
+   job starts by itself once a slot frees;
+3. seconds from Start to the first loss point;
+4. the server's resident memory after 5 and after 20 learners have trained briefly and left;
+5. training tokens/s of one CPU-demo job, as its status reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import launch_app, stop_app  # noqa: E402
+
+from gradio_client import Client  # noqa: E402
+
+CPU_DEMO = ["the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16]
+
+
+def start(client, steps=100_000, seed=1):
+    return client.predict(None, *CPU_DEMO, steps, 3e-3, seed, "", False, api_name="/start")
+
+
+def poll(client):
+    return client.predict(None, False, False, api_name="/poll")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"n": len(values), "p50_ms": round(1000 * statistics.median(ordered), 1),
+            "p95_ms": round(1000 * ordered[max(0, int(0.95 * len(ordered)) - 1)], 1),
+            "max_ms": round(1000 * ordered[-1], 1)}
+
+
+def sessions_calling(url: str, n: int, seconds: float, period: float | None) -> list[float]:
+    """n sessions, each calling /tokenize every `period` s (None: as fast as it can)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    clients = [Client(url, verbose=False) for _ in range(n)]
+
+    def run(client, offset):
+        time.sleep(offset)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            t0 = time.perf_counter()
+            client.predict("hello world", "the-verdict", api_name="/tokenize")
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+            if period:
+                time.sleep(max(0.0, period - elapsed))
+    threads = [threading.Thread(target=run, args=(c, (i / n) * (period or 0))) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def first_loss_seconds(client) -> float:
+    t0 = time.monotonic()
+    start(client)
+    while True:
+        plot, _, _ = poll(client)
+        if isinstance(plot, dict) and plot.get("plot") and '"y":[' in plot["plot"]:
+            return time.monotonic() - t0
+        time.sleep(0.05)
+
+
+def wait_for_status(client, pattern: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = poll(client)[1]
+        if re.search(pattern, status):
+            return status
+        time.sleep(0.2)
+    raise RuntimeError(f"no status matching {pattern!r}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--seconds", type=float, default=40)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="room-"))
+    proc, url = launch_app(work / "app.log", work / "cache", LLM_PLAYGROUND_RUNS=str(work / "runs"))
+    results: dict = {}
+    try:
+        results["idle_tight_loop"] = percentiles(sessions_calling(url, 8, 15, None))
+        trainers = [Client(url, verbose=False) for _ in range(2)]
+        results["start_to_first_loss_s"] = [round(first_loss_seconds(c), 2) for c in trainers]
+        time.sleep(3)
+        results["while_2_train"] = percentiles(sessions_calling(url, 8, args.seconds, 1.0))
+        status = poll(trainers[0])[1]
+        tps = re.search(r"([\d,]+) tokens/s", status)
+        results["job_tokens_per_s_while_room_calls"] = int(tps.group(1).replace(",", "")) if tps else None
+
+        ninth, tenth = Client(url, verbose=False), Client(url, verbose=False)
+        results["ninth_sees"], results["tenth_sees"] = start(ninth), start(tenth)
+        t0 = time.monotonic()
+        trainers[0].predict(None, api_name="/stop")
+        wait_for_status(ninth, r"training")
+        results["ninth_starts_after_a_stop_s"] = round(time.monotonic() - t0, 2)
+        for client in (trainers[1], ninth, tenth):
+            client.predict(None, api_name="/stop")
+
+        alone = Client(url, verbose=False)
+        start(alone)
+        time.sleep(20)
+        status = poll(alone)[1]
+        tps = re.search(r"([\d,]+) tokens/s", status)
+        results["job_tokens_per_s_alone"] = int(tps.group(1).replace(",", "")) if tps else None
+        alone.predict(None, api_name="/stop")
+
+        memory = {}
+        for learner in range(1, 21):
+            client = Client(url, verbose=False)
+            start(client, steps=40, seed=learner)
+            wait_for_status(client, r"finished")
+            if learner in (1, 5, 10, 20):
+                time.sleep(1)
+                memory[learner] = round(rss_mb(proc.pid), 1)
+        results["server_rss_mb_after_learners"] = memory
+        results["rss_20_vs_5"] = round(memory[20] / memory[5], 3)
+    finally:
+        stop_app(proc)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for key, value in results.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
