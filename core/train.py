@@ -355,7 +355,8 @@ class Trainer:
                           f"(chance is {self.objective.chance_loss:.2f}): the learning rate "
                           "is too high")
             max_norm = cfg.grad_clip if cfg.grad_clip is not None else float("inf")
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm,
+                                                             foreach=True))
             if reason is None and not math.isfinite(grad_norm):
                 reason = f"the gradient became {grad_norm} at step {self.step + 1}"
             if self._agreed(reason is not None):
