@@ -95,13 +95,20 @@ def generate_stream(model: nn.Module, idx: torch.Tensor, max_new_tokens: int,
     if seed is not None:
         generator = torch.Generator(device=device).manual_seed(int(seed))
 
+    if temperature == 0:      # greedy: the arguments are checked, so skip the sampler's checks
+        def pick(logits):
+            return torch.argmax(logits, dim=-1, keepdim=True)
+    else:
+        def pick(logits):
+            return sample_next_token(logits, temperature, top_k, top_p, generator)
+
     with eval_mode(model):
         window, _ = crop_prompt(idx, context_size)
         history = [window]
         cache = KVCache(model, batch_size=idx.shape[0], max_len=context_size)
         logits = forward_cached(model, window, cache)
         for step in range(max_new_tokens):
-            idx_next = sample_next_token(logits, temperature, top_k, top_p, generator)
+            idx_next = pick(logits)
             if eos_id is not None and bool((idx_next == eos_id).all()):
                 return
             yield idx_next

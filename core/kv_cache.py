@@ -27,24 +27,40 @@ from core.model import GPTModel, MultiHeadAttention
 
 @dataclass
 class LayerKV:
-    """One layer's cache: keys and values (B, H, max_len, D), and the stacked
-    projection, (3C, C) with bias (3C,) — W_query, W_key, W_value one above the other."""
+    """One layer's cache: keys and values (B, H, max_len, D), and the layer's weights
+    gathered once for one-token steps (`weights`: see `_layer_weights`)."""
 
     keys: torch.Tensor
     values: torch.Tensor
-    qkv_weight: torch.Tensor
-    qkv_bias: torch.Tensor | None
+    weights: tuple
 
 
-def _stacked_qkv(att: MultiHeadAttention) -> tuple[torch.Tensor, torch.Tensor | None]:
+def stacked_qkv(att: MultiHeadAttention) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """W_query, W_key and W_value one above the other, (3C, C), and their biases (3C,).
+
+    A model in the decode layout keeps this matrix already (`use_decode_layout`);
+    otherwise it is made here, input-major in memory.
+    """
+    stored = getattr(att, "decode_qkv", None)
+    if stored is not None:
+        return stored
     layers = (att.W_query, att.W_key, att.W_value)
     with torch.no_grad():
-        weight = torch.cat([layer.weight for layer in layers])            # (3C, C)
-        weight = weight.T.contiguous().T      # same values, input-major in memory
+        weight = torch.cat([layer.weight for layer in layers]).T.contiguous().T   # (3C, C)
         bias = None
         if att.W_query.bias is not None:
             bias = torch.cat([layer.bias for layer in layers])
     return weight, bias
+
+
+def _layer_weights(block) -> tuple:
+    """Everything one block's step reads, in the order `forward_cached` uses it."""
+    att, norm1, norm2 = block.att, block.norm1, block.norm2
+    fc, proj = block.ff.layers[0], block.ff.layers[2]
+    qkv_weight, qkv_bias = stacked_qkv(att)
+    return (norm1.scale, norm1.shift, norm1.eps, qkv_weight, qkv_bias, att.out_proj.weight,
+            att.out_proj.bias, norm2.scale, norm2.shift, norm2.eps, fc.weight, fc.bias,
+            proj.weight, proj.bias, att.num_heads, att.head_dim, att.mask)
 
 
 class KVCache:
@@ -52,9 +68,9 @@ class KVCache:
 
     `length` is how many positions are filled. The buffers are allocated once for
     `max_len` positions, so appending a token writes in place and copies nothing.
-    A cache belongs to one model and one generation: its stacked weights are taken
-    when it is made, so make a new cache after the weights change. `reset()` rewinds
-    to position 0.
+    A cache belongs to one model and one generation: it holds the model's weights as
+    they were when it was made, so make a new cache after the weights change.
+    `reset()` rewinds to position 0.
     """
 
     def __init__(self, model: GPTModel, batch_size: int = 1, max_len: int | None = None):
@@ -66,9 +82,12 @@ class KVCache:
         shape = (batch_size, cfg.n_heads, max_len, cfg.head_dim)
         self.layers = [
             LayerKV(torch.empty(shape, device=p.device, dtype=p.dtype),
-                    torch.empty(shape, device=p.device, dtype=p.dtype), *_stacked_qkv(block.att))
+                    torch.empty(shape, device=p.device, dtype=p.dtype), _layer_weights(block))
             for block in model.trf_blocks
         ]
+        self.embeddings = (model.tok_emb.weight, model.pos_emb.weight)
+        self.head = (model.final_norm.scale, model.final_norm.shift, model.final_norm.eps,
+                     model.out_head.weight)
         self.max_len = max_len
         self.length = 0
 
@@ -76,49 +95,48 @@ class KVCache:
         self.length = 0
 
 
-def _cached_attention(att: MultiHeadAttention, x: torch.Tensor, layer: LayerKV,
-                      start: int) -> torch.Tensor:
-    """Attention of T new tokens at positions start..start+T-1 over everything cached."""
-    B, T, C = x.shape
-    end = start + T
-    qkv = F.linear(x, layer.qkv_weight, layer.qkv_bias)                  # (B, T, 3C)
-    q, k, v = qkv.view(B, T, 3, att.num_heads, att.head_dim).permute(2, 0, 3, 1, 4)
-    layer.keys[:, :, start:end] = k                                       # (B, H, T, D)
-    layer.values[:, :, start:end] = v
-    keys, values = layer.keys[:, :, :end], layer.values[:, :, :end]      # (B, H, end, D)
-    if start == 0:          # no past: the plain causal triangle
-        context = F.scaled_dot_product_attention(q, keys, values, is_causal=True)
-    elif T == 1:            # one new token may look at everything before it
-        context = F.scaled_dot_product_attention(q, keys, values)
-    else:
-        allowed = ~att.mask[start:end, :end]                             # (T, end)
-        context = F.scaled_dot_product_attention(q, keys, values, attn_mask=allowed)
-    return F.linear(context.transpose(1, 2).reshape(B, T, C), att.out_proj.weight,
-                    att.out_proj.bias)
-
-
-def _norm(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    return F.layer_norm(x, (x.shape[-1],), norm.scale, norm.shift, norm.eps)
-
-
 def forward_cached(model: GPTModel, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
     """The new tokens idx (B, T) → logits of the last one (B, vocab); the cache grows by T.
 
     The same block as `TransformerBlock.forward` (pre-norm, two residual branches),
-    written with the functional calls so a one-token step pays for no module calls.
-    Inference only: no dropout.
+    written with functional calls over weights gathered in the cache, so a one-token
+    step pays for no module calls and no attribute look-ups: for a small model the
+    step is made of Python overhead more than arithmetic. Inference only: no dropout.
+    1. embed the new tokens at their positions;
+    2. per block: norm → stacked Q, K, V → write K, V into the cache → attend to
+       everything cached → output projection → residual; norm → MLP → residual;
+    3. final norm and the head, for the last position only.
     """
-    start, T = cache.length, idx.shape[1]
-    if start + T > cache.max_len:
-        raise ValueError(f"{start + T} positions exceed the cache's {cache.max_len}")
-    x = F.embedding(idx, model.tok_emb.weight) + model.pos_emb.weight[start:start + T]
-    for block, layer in zip(model.trf_blocks, cache.layers):
-        x = x + _cached_attention(block.att, _norm(block.norm1, x), layer, start)
-        fc, proj = block.ff.layers[0], block.ff.layers[2]
-        hidden = F.gelu(F.linear(_norm(block.norm2, x), fc.weight, fc.bias), approximate="tanh")
-        x = x + F.linear(hidden, proj.weight, proj.bias)
-    cache.length = start + T
-    return F.linear(_norm(model.final_norm, x[:, -1, :]), model.out_head.weight)
+    start, (B, T) = cache.length, idx.shape
+    end = start + T
+    if end > cache.max_len:
+        raise ValueError(f"{end} positions exceed the cache's {cache.max_len}")
+    tok_weight, pos_weight = cache.embeddings
+    x = F.embedding(idx, tok_weight) + pos_weight[start:end]                # (B, T, C)
+    C = x.shape[-1]
+    shape = (C,)
+    for layer in cache.layers:
+        (n1w, n1b, eps1, qkv_w, qkv_b, out_w, out_b, n2w, n2b, eps2, fc_w, fc_b, proj_w,
+         proj_b, H, D, mask) = layer.weights
+        qkv = F.linear(F.layer_norm(x, shape, n1w, n1b, eps1), qkv_w, qkv_b)   # (B, T, 3C)
+        q, k, v = qkv.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4)           # (B, H, T, D)
+        layer.keys[:, :, start:end] = k
+        layer.values[:, :, start:end] = v
+        keys, values = layer.keys[:, :, :end], layer.values[:, :, :end]    # (B, H, end, D)
+        if start == 0:          # no past: the plain causal triangle
+            context = F.scaled_dot_product_attention(q, keys, values, is_causal=True)
+        elif T == 1:            # one new token may look at everything before it
+            context = F.scaled_dot_product_attention(q, keys, values)
+        else:
+            context = F.scaled_dot_product_attention(q, keys, values,
+                                                     attn_mask=~mask[start:end, :end])
+        x = x + F.linear(context.transpose(1, 2).reshape(B, T, C), out_w, out_b)
+        hidden = F.gelu(F.linear(F.layer_norm(x, shape, n2w, n2b, eps2), fc_w, fc_b),
+                        approximate="tanh")
+        x = x + F.linear(hidden, proj_w, proj_b)
+    cache.length = end
+    norm_w, norm_b, eps, head = cache.head
+    return F.linear(F.layer_norm(x[:, -1, :], shape, norm_w, norm_b, eps), head)
 
 
 def use_decode_layout(model: GPTModel) -> GPTModel:
@@ -130,6 +148,10 @@ def use_decode_layout(model: GPTModel) -> GPTModel:
     """
     done: set[int] = set()
     with torch.no_grad():
+        for block in model.trf_blocks:
+            _stack_qkv_in_place(block.att)
+            done |= {id(block.att.W_query.weight), id(block.att.W_key.weight),
+                     id(block.att.W_value.weight)}
         for module in model.modules():
             if not isinstance(module, nn.Linear) or id(module.weight) in done:
                 continue
@@ -140,6 +162,19 @@ def use_decode_layout(model: GPTModel) -> GPTModel:
                 model.tok_emb.weight = new
             done.add(id(new))
     return model
+
+
+def _stack_qkv_in_place(att: MultiHeadAttention) -> None:
+    """Store W_query, W_key and W_value as three views of one input-major (C, 3C)
+    matrix, so a generation step multiplies once and no copy is made per cache."""
+    weight, bias = stacked_qkv(att)                     # (3C, C), input-major storage
+    C = att.d_out
+    for i, layer in enumerate((att.W_query, att.W_key, att.W_value)):
+        requires_grad = layer.weight.requires_grad
+        layer.weight = nn.Parameter(weight[i * C:(i + 1) * C], requires_grad=requires_grad)
+        if bias is not None:
+            layer.bias = nn.Parameter(bias[i * C:(i + 1) * C], requires_grad=requires_grad)
+    att.decode_qkv = (weight, bias)
 
 
 def is_decode_layout(model: GPTModel) -> bool:

@@ -45,7 +45,7 @@ def test_quick_bench_prints_one_json_line_with_ratios():
             <= results["memory_bandwidth_bytes_per_s"])
 
     verdicts = (True, False) if with_transformers else (True, False, None)
-    assert len(results["targets"]) == 6
+    assert len(results["targets"]) == 7
     for target in results["targets"]:
         assert target["met"] in verdicts, target
         assert _positive(target["value"]) or not with_transformers, target
