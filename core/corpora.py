@@ -1,6 +1,7 @@
-"""Named training texts: where each comes from, how it is checked, how it becomes text.
+"""Named training texts and task datasets: where each comes from, how it is checked.
 
-A corpus file is looked for, in order:
+`CORPORA` are texts to pretrain on; `DATASETS` are the fine-tuning tasks' data (the
+SMS Spam Collection, the book's instruction set). A file is looked for, in order:
 1. in the folder named by LLM_PLAYGROUND_DATA (local copies, same layout as the
    public sources: `the-verdict.txt`, `tinyshakespeare/input.txt`, `tang/data.json`);
 2. in the download cache (LLM_PLAYGROUND_CACHE, default ~/.cache/llm-playground);
@@ -34,14 +35,21 @@ class CorpusUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Corpus:
+class DataFile:
+    """One public file: where it lives locally and online, and its checksum."""
+
     name: str
     title: str
     relpath: str              # path inside a data folder / the cache
     url: str                  # the public source
-    sha256: str
-    tokenizer: str            # "gpt2", "gpt2-subset" or "char": the default tokenizer
+    sha256: str               # of the file itself (inside the archive, when `member` is set)
     licence: str
+    member: str | None = None  # the file's name inside a zip archive at `url`
+
+
+@dataclass(frozen=True)
+class Corpus(DataFile):
+    tokenizer: str = "char"   # "gpt2", "gpt2-subset" or "char": the default tokenizer
     language: str = "en"
     sample_prompt: str = ""   # the trainer's fixed prompt for samples
     prepare: Callable[[bytes], str] = field(default=lambda raw: raw.decode("utf-8"), repr=False)
@@ -56,20 +64,33 @@ CORPORA: dict[str, Corpus] = {
         "the-verdict", 'Edith Wharton, "The Verdict" (1908)', "the-verdict.txt",
         "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/01_main-chapter-code/the-verdict.txt",
         "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-        tokenizer="gpt2-subset", licence="public domain", sample_prompt="I had always thought"),
+        "public domain", tokenizer="gpt2-subset", sample_prompt="I had always thought"),
     "tiny-shakespeare": Corpus(
         "tiny-shakespeare", "Tiny Shakespeare (char-rnn)", "tinyshakespeare/input.txt",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
         "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-        tokenizer="char", licence="public domain (Shakespeare); collection MIT",
+        "public domain (Shakespeare); collection MIT", tokenizer="char",
         sample_prompt="ROMEO:\n"),
     "tang": Corpus(
         "tang", "全唐诗 Tang poems (chinese-poetry, TutorialLLM format)", "tang/data.json",
         "https://raw.githubusercontent.com/jingedawang/TutorialLLM/main/data.json",
         "9dbb1437ad9f0b70894f5f264712573113a8c338b212d1c37bd0f562663d6292",
-        tokenizer="char", licence="poems public domain; chinese-poetry MIT", language="zh",
-        sample_prompt="月夜\n",
-        prepare=_tang_pretrain_text),
+        "poems public domain; chinese-poetry MIT", tokenizer="char", language="zh",
+        sample_prompt="月夜\n", prepare=_tang_pretrain_text),
+}
+
+DATASETS: dict[str, DataFile] = {
+    "sms-spam": DataFile(
+        "sms-spam", "SMS Spam Collection (Almeida & Gómez Hidalgo, UCI)",
+        "sms_spam/SMSSpamCollection.tsv",
+        "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
+        "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
+        "CC BY 4.0 (UCI); cite Almeida et al., DocEng 2011", member="SMSSpamCollection"),
+    "instructions": DataFile(
+        "instructions", "The book's instruction set (1,100 Alpaca-style items)",
+        "instruction-data.json",
+        "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch07/01_main-chapter-code/instruction-data.json",
+        "7e09a9af353722ca15c18bc580f093f9c39d3178335a75177319cb1e1d163944", "Apache-2.0"),
 }
 
 
@@ -85,7 +106,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checked(path: Path, corpus: Corpus) -> Path:
+def _checked(path: Path, corpus: DataFile) -> Path:
     actual = sha256_of(path)
     if actual != corpus.sha256:
         raise CorpusUnavailable(
@@ -97,7 +118,19 @@ def _checked(path: Path, corpus: Corpus) -> Path:
 
 def corpus_path(name: str, download: bool = True) -> Path:
     """The checked local file of corpus `name`, downloading it if needed."""
-    corpus = get_corpus(name)
+    return file_path(get_corpus(name), download)
+
+
+def dataset_path(name: str, download: bool = True) -> Path:
+    """The checked local file of task dataset `name` (see `DATASETS`), downloading it
+    if needed."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    return file_path(DATASETS[name], download)
+
+
+def file_path(corpus: DataFile, download: bool = True) -> Path:
+    """Look for a public file locally (data folder, cache, assets); else download it."""
     candidates = []
     if os.environ.get(DATA_ENV):
         candidates.append(Path(os.environ[DATA_ENV]) / corpus.relpath)
@@ -110,13 +143,23 @@ def corpus_path(name: str, download: bool = True) -> Path:
     return _download(corpus)
 
 
-def _download(corpus: Corpus) -> Path:
+def _download(corpus: DataFile) -> Path:
     import pooch  # imported here: only needed on a first download
 
     target = cache_dir() / corpus.relpath
     try:
+        if corpus.member:   # an archive whose own checksum is not published: check the member
+            extracted = pooch.retrieve(corpus.url, known_hash=None, path=target.parent,
+                                       fname=Path(corpus.url).name, progressbar=False,
+                                       processor=pooch.Unzip(members=[corpus.member]))
+            source = next(Path(p) for p in extracted if Path(p).name == corpus.member)
+            _checked(source, corpus)
+            source.replace(target)
+            return target
         fetched = pooch.retrieve(corpus.url, known_hash=f"sha256:{corpus.sha256}",
                                  fname=target.name, path=target.parent, progressbar=False)
+    except CorpusUnavailable:
+        raise
     except ValueError as err:  # pooch's hash mismatch
         raise CorpusUnavailable(
             f"the download of '{corpus.name}' from {corpus.url} did not match its "
@@ -126,11 +169,14 @@ def _download(corpus: Corpus) -> Path:
     return Path(fetched)
 
 
-def _missing_message(corpus: Corpus, reason: str) -> str:
+def _missing_message(corpus: DataFile, reason: str) -> str:
+    kind = "Corpus" if isinstance(corpus, Corpus) else "Dataset"
+    fetch = (f"Download {corpus.url}, take the file {corpus.member} out of the archive and "
+             f"save it as {cache_dir() / corpus.relpath}" if corpus.member else
+             f"Download {corpus.url} and save it as {cache_dir() / corpus.relpath}")
     return (
-        f"Corpus '{corpus.name}' is not available offline and could not be downloaded "
-        f"({reason}). Download {corpus.url} and save it as {cache_dir() / corpus.relpath}, "
-        f"or set {DATA_ENV} to a folder that holds {corpus.relpath}. "
+        f"{kind} '{corpus.name}' is not available offline and could not be downloaded "
+        f"({reason}). {fetch}, or set {DATA_ENV} to a folder that holds {corpus.relpath}. "
         f"The embedded default corpus '{DEFAULT_CORPUS}' works without a network.")
 
 

@@ -15,6 +15,8 @@ The child
    - "snapshot": copy the weights into the shared-memory tensors the server reads
      ("my model" for the other tabs; also done after every evaluation);
    - "save": write a checkpoint (weights and optimizer state, atomically);
+   - "threads": use this many CPU threads from now on (the cores are shared equally
+     by the jobs running at the moment);
 4. at the end writes a final checkpoint into the job's folder, says how it ended,
    and exits: all its memory goes back to the system.
 If the child dies (killed, out of memory, a crash inside a kernel), the server sees
@@ -176,6 +178,8 @@ def _run(payload: JobPayload, channel: _Channel, stop_event, pause_event, shared
             if request[0] == "snapshot":
                 _copy_weights(model, shared, shared_lock, shared_version)
                 channel.send("weights", shared_version.value)
+            elif request[0] == "threads":      # the server re-shares the cores
+                torch.set_num_threads(max(1, int(request[1])))
             elif request[0] == "save":
                 _, request_id, path, metrics = request
                 try:

@@ -43,7 +43,7 @@ from core.job_process import JobPayload, job_context, run_job
 from core.kv_cache import use_decode_layout
 from core.model import LM_HEAD, build_model, head_is_tied
 from core.objectives import Task
-from core.runtime import release_memory
+from core.runtime import release_memory, threads_per_job
 from core.tokenizer import Tokenizer
 from core.train import EvalInfo, ProbeInfo, ProbeSpec, SampleInfo, StepInfo, TrainConfig
 
@@ -398,6 +398,13 @@ class TrainingJob:
                 self._process.kill()
                 self._reader.join(10)
 
+    def set_threads(self, n: int) -> None:
+        """Ask the process to use `n` CPU threads from its next step on."""
+        if self.alive:
+            self._send("threads", int(n))
+        else:
+            self.spec.threads = int(n)
+
     def kill(self) -> None:
         """End the process at once (as the operating system would)."""
         if self._process is not None and self._process.is_alive():
@@ -645,10 +652,23 @@ class JobRegistry:
                     if saved.id == job.spec.base_model:
                         saved.pinned = True
             if self._running_count() < self.max_running:
-                job.start()
+                self._start(job)
                 return 0
             self._queue.append(job)
             return len(self._queue)
+
+    def _start(self, job: TrainingJob) -> None:
+        """Start `job` with its share of the cores, and re-share them among all."""
+        if job.spec.threads is None:
+            job.spec.threads = threads_per_job(self._running_count() + 1)
+        job.start()
+        self._share_threads()
+
+    def _share_threads(self) -> None:
+        running = [j for j in self._jobs.values() if j.state in (JobState.RUNNING, JobState.PAUSED)]
+        share = threads_per_job(len(running))
+        for job in running:
+            job.set_threads(share)
 
     def _running_count(self) -> int:
         return sum(1 for j in self._jobs.values() if j.state in (JobState.RUNNING, JobState.PAUSED))
@@ -661,6 +681,7 @@ class JobRegistry:
             if keep and job.final_model() is not None and self._jobs.get(job.owner) is job:
                 self._remember(job, view)
             self._start_queued()
+            self._share_threads()
 
     def _start_queued(self) -> None:
         while self._queue and self._running_count() < self.max_running:
@@ -673,7 +694,7 @@ class JobRegistry:
                 with nxt.lock:
                     nxt.state, nxt.reason = JobState.FAILED, str(err)
                 continue
-            nxt.start()
+            self._start(nxt)
 
     def _remember(self, job: TrainingJob, view: JobView) -> None:
         spec = job.spec

@@ -11,28 +11,28 @@ from __future__ import annotations
 
 from typing import Callable
 
-import torch
 from torch import nn
+
+from core.analysis import attention_maps
 
 MAX_PROBE_TOKENS = 64
 
 
-def attention_maps(model: nn.Module, ids: list[int], digits: int = 4) -> dict:
-    """Every layer's and head's attention weights for one fixed prompt.
+def attention_probe(model: nn.Module, ids: list[int], digits: int = 4) -> dict:
+    """Every layer's and head's attention weights for one fixed prompt
+    (`core.analysis.attention_maps`), as plain numbers.
 
     Returns {"ids": [...], "weights": [layer][head][query][key]} (row q sums to 1 over
     keys 0..q; the causal mask makes the rest 0).
     """
     if not ids or len(ids) > MAX_PROBE_TOKENS:
         raise ValueError(f"an attention probe takes 1..{MAX_PROBE_TOKENS} token ids")
-    device = next(model.parameters()).device
-    idx = torch.tensor([ids], dtype=torch.long, device=device)
-    weights = torch.stack(model.trace(idx).attention)[:, 0]           # (L, H, T, T)
-    return {"ids": list(ids), "weights": weights.float().cpu().round(decimals=digits).tolist()}
+    maps = attention_maps(model, ids)
+    return {"ids": maps.ids, "weights": maps.weights.round(decimals=digits).tolist()}
 
 
 PROBES: dict[str, Callable[..., object]] = {
-    "attention": attention_maps,
+    "attention": attention_probe,
 }
 
 

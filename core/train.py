@@ -293,12 +293,20 @@ class Trainer:
         with self.lock:
             return {k: v.detach().clone() for k, v in self.raw_model.state_dict().items()}
 
-    def evaluate(self) -> EvalInfo:
+    def evaluate(self, final: bool = False) -> EvalInfo:
+        """The objective's measurements now; `final` (the end of a run) may measure more
+        (a classifier's test accuracy and confusion matrix)."""
         metrics = self.objective.evaluate(self.raw_model, self.device, self.cfg.batch_size,
-                                          self.cfg.eval_batches)
+                                          self.cfg.eval_batches, final=final)
         train_loss, val_loss = metrics.pop("train_loss"), metrics.pop("val_loss")
         return EvalInfo(self.step, self.tokens_seen, train_loss, val_loss, metrics,
                         self.examples_seen)
+
+    def _final_evaluation(self) -> EvalInfo:
+        info = self.evaluate(final=True)
+        if self.callbacks.on_eval:
+            self.callbacks.on_eval(info)
+        return info
 
     def run_probes(self, every_step: bool = False) -> None:
         """Run the probes due at this step (all of them at step 0)."""
@@ -385,6 +393,8 @@ class Trainer:
             if cb.between_steps:
                 cb.between_steps()
             if self.stop_event.is_set():
+                if self.step > 0 and (last_eval is None or last_eval.step != self.step):
+                    last_eval = self._final_evaluation()
                 return TrainResult("stopped", "stopped by request", self.step, last_eval)
             if self.pause_event.is_set():
                 pause_began = time.perf_counter()
@@ -402,7 +412,9 @@ class Trainer:
             info.elapsed_s = time.perf_counter() - started - paused_total
             if cb.on_step:
                 cb.on_step(info)
-            if self._due(cfg.eval_every):
+            if self.step == cfg.max_steps:
+                last_eval = self._final_evaluation()
+            elif self.step % cfg.eval_every == 0:
                 last_eval = self.evaluate()
                 if math.isfinite(last_eval.train_loss) and math.isfinite(last_eval.val_loss):
                     self._good_state = self.snapshot_state()
@@ -433,9 +445,10 @@ def pretraining_trainer(model: nn.Module, tokenizer, train_tokens: torch.Tensor,
 TRAIN_PRESETS: dict[str, TrainConfig] = {
     "cpu-demo": TrainConfig(max_steps=600, batch_size=16, lr=3e-3, warmup_steps=20,
                             eval_every=25, sample_every=50),
-    "shakespeare-char": TrainConfig(max_steps=6000, batch_size=32, lr=3e-3, warmup_steps=50,
-                                    eval_every=50, sample_every=100, sample_tokens=80),
-    "tang-char": TrainConfig(max_steps=6000, batch_size=64, lr=6e-3, warmup_steps=50,
+    "shakespeare-char": TrainConfig(max_steps=8000, batch_size=48, lr=6e-3, warmup_steps=50,
+                                    eval_every=50, sample_every=100, sample_tokens=100,
+                                    sample_temperature=0.7),
+    "tang-char": TrainConfig(max_steps=6000, batch_size=64, lr=8e-3, warmup_steps=50,
                              eval_every=50, sample_every=100, sample_tokens=64),
     # The tutorial's own settings (batch 16, AdamW 1e-3).
     "tang-tutorial": TrainConfig(max_steps=5000, batch_size=16, lr=1e-3, warmup_steps=0,

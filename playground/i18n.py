@@ -611,6 +611,125 @@ STRINGS: dict[str, dict[str, str]] = {
                           "zh": "请选择更小的模型或更短的上下文"},
     "err.unexpected": {"en": "Something went wrong ({kind}); the error was logged. Try again, or change the settings.",
                        "zh": "出了点问题（{kind}），错误已记录。请重试或修改设置。"},
+    # --- attention and positions tab ---
+    "att.tab": {"en": "Attention", "zh": "注意力"},
+    "att.intro": {
+        "en": "In every layer each **head** lets every token look back at the tokens before it "
+              "and mix in what it finds: the **attention weights** say how much of each earlier "
+              "token it takes (each row sums to 1; the grey triangle is the causal mask: no "
+              "token may look ahead). Type a prompt and see every layer × head at once, enlarge "
+              "one, or average a layer's heads. Patterns to look for: the diagonal (a token "
+              "attends to itself), the line just below it (the previous token), and a first "
+              "column that lights up (heads parking attention on the first token).",
+        "zh": "每一层的每个**注意力头**都让每个词元回看它之前的词元，并把看到的内容混合进来："
+              "**注意力权重**表示从每个更早的词元取多少（每行之和为 1；灰色三角是因果掩码：任何词元都不能往后看）。"
+              "输入提示词，一次看到所有层 × 头，放大其中一个，或对一层的头取平均。可以找这些模式："
+              "对角线（词元关注自己）、紧挨对角线下方的一条线（前一个词元），以及亮起来的第一列"
+              "（把注意力“停放”在第一个词元上的头）。",
+    },
+    "att.prompt": {"en": "Prompt", "zh": "提示词"},
+    "att.default_prompt": {"en": "I had always thought Jack Gisburn rather a cheap genius",
+                           "zh": "I had always thought Jack Gisburn rather a cheap genius"},
+    "att.layer": {"en": "layer (from 0)", "zh": "层（从 0 开始）"},
+    "att.head": {"en": "head (from 0)", "zh": "头（从 0 开始）"},
+    "att.average": {"en": "average the heads of each layer", "zh": "对每层的所有头取平均"},
+    "att.show": {"en": "Show attention", "zh": "显示注意力"},
+    "att.grid": {"en": "Every layer × head", "zh": "所有层 × 头"},
+    "att.zoom_label": {"en": "One head, enlarged", "zh": "放大的一个头"},
+    "att.zoom": {"en": "Layer {layer}, head {head}", "zh": "第 {layer} 层，第 {head} 个头"},
+    "att.zoom_avg": {"en": "Layer {layer}, all heads averaged", "zh": "第 {layer} 层，所有头的平均"},
+    "att.pattern_line": {
+        "en": "Layer {layer}, head {head} sends **{first:.0%}** of its attention to the first token, "
+              "**{previous:.0%}** to the previous token and **{itself:.0%}** to the token itself "
+              "(averaged over the queries).",
+        "zh": "第 {layer} 层第 {head} 个头把 **{first:.0%}** 的注意力给了第一个词元，**{previous:.0%}** "
+              "给了前一个词元，**{itself:.0%}** 给了自己（对所有查询取平均）。",
+    },
+    "att.top_previous": {"en": "Most \"previous-token\" head: layer {layer}, head {head} ({share:.0%}).",
+                         "zh": "最像“前一个词元”头的：第 {layer} 层第 {head} 个头（{share:.0%}）。"},
+    "att.top_first": {"en": "Head that leans most on the first token: layer {layer}, head {head} ({share:.0%}). "
+                            "The first token is seen by every query, so a head with nothing useful to "
+                            "find parks its attention there.",
+                      "zh": "最依赖第一个词元的头：第 {layer} 层第 {head} 个头（{share:.0%}）。每个查询都能看到第一个词元，"
+                            "所以找不到有用信息的头会把注意力停放在那里。"},
+    "att.caveat": {"en": "*Attention shows where information can flow, not why the model decides "
+                         "what it does: it is a clue, not an explanation.*",
+                   "zh": "*注意力显示的是信息可以从哪里流过来，而不是模型为什么这样决定：它是线索，不是解释。*"},
+    "att.one_token": {"en": "One token: it can only look at itself.", "zh": "只有一个词元：它只能看自己。"},
+    "att.notice.clamped": {"en": "This model has no {name} {value}: showing {top}, its last one.",
+                           "zh": "这个模型没有{name} {value}：改为显示最后一个 {top}。"},
+    "att.timelapse_title": {
+        "en": "### Attention while training\nA training job from the Pretrain tab photographs the "
+              "attention of a fixed probe text every few steps. Move the slider to watch the "
+              "patterns form as the loss falls (it follows the newest snapshot while at the right end).",
+        "zh": "### 训练中的注意力\n“预训练”页的训练任务每隔几步给一段固定的探测文本的注意力拍一张快照。"
+              "拖动滑块，看模式如何随着损失下降而形成（滑块在最右端时会跟随最新的快照）。",
+    },
+    "att.snapshot_slider": {"en": "snapshot", "zh": "快照"},
+    "att.no_job": {"en": "No training job yet: start one in the Pretrain tab, then come back.",
+                   "zh": "还没有训练任务：请先在“预训练”页开始训练，再回来看。"},
+    "att.no_snapshots": {"en": "Your job has no attention snapshots yet: they come every few steps.",
+                         "zh": "你的任务还没有注意力快照：每隔几步会拍一张。"},
+    "att.snapshot": {"en": "Snapshot {i} of {n}, at step {step:,}{loss}.", "zh": "第 {i} / {n} 张快照，第 {step:,} 步{loss}。"},
+    "att.snapshot_loss": {"en": " (validation loss {loss:.3f})", "zh": "（验证损失 {loss:.3f}）"},
+    "att.pe_intro": {
+        "en": "### Where is a token? Positional encodings\nAttention alone ignores order, so each "
+              "position adds a vector to its token. GPT-2 **learns** one per position; the original "
+              "Transformer **computes** them: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = "
+              "cos(…). Low dimensions wave fast, high ones slowly, so every position has its own "
+              "pattern, and the dot product of two positions depends only on their distance: the "
+              "bright band along the diagonal of the similarity map. Compare it with what a GPT "
+              "learned (an untrained model's positions are random noise).",
+        "zh": "### 词元在哪里？位置编码\n仅靠注意力无法区分顺序，所以每个位置都给它的词元加上一个向量。"
+              "GPT-2 为每个位置**学习**一个向量；最初的 Transformer 则**计算**它们：PE[pos, 2i] = "
+              "sin(pos / 10000^(2i/d))，PE[pos, 2i+1] = cos(…)。低维波动得快，高维波动得慢，所以每个位置"
+              "都有自己的图案，而两个位置的点积只取决于它们的距离：相似度图对角线上的亮带。"
+              "把它和 GPT 学到的比较一下（未训练模型的位置向量只是随机噪声）。",
+    },
+    "att.positions": {"en": "positions", "zh": "位置数"},
+    "att.dims": {"en": "dimensions d", "zh": "维度 d"},
+    "att.waves": {"en": "dimensions to draw as waves (up to 8, comma-separated)",
+                  "zh": "画成波形的维度（最多 8 个，用逗号分隔）"},
+    "att.pe_show": {"en": "Show positional encodings", "zh": "显示位置编码"},
+    "att.pe_label": {"en": "Sinusoidal encoding", "zh": "正弦位置编码"},
+    "att.waves_label": {"en": "Waves", "zh": "波形"},
+    "att.sim_label": {"en": "Similarity of positions", "zh": "位置之间的相似度"},
+    "att.learned_label": {"en": "Learned position embeddings", "zh": "学习到的位置嵌入"},
+    "att.learned_sim_label": {"en": "Their similarity", "zh": "它们的相似度"},
+    "att.pe_title": {"en": "sin/cos encoding: {n} positions × {d} dimensions",
+                     "zh": "正弦/余弦编码：{n} 个位置 × {d} 维"},
+    "att.waves_title": {"en": "Each dimension is a wave over the positions", "zh": "每个维度都是随位置变化的波"},
+    "att.sim_title": {"en": "Dot product of two positions' encodings", "zh": "两个位置编码的点积"},
+    "att.learned_title": {"en": "Learned: {label} · {n} positions × {d} dimensions",
+                          "zh": "学习到的：{label} · {n} 个位置 × {d} 维"},
+    "att.learned_sim_title": {"en": "Dot product of two learned position vectors",
+                              "zh": "两个学习到的位置向量的点积"},
+    "att.learned_note": {"en": "This model has a context of {context} positions: only {n} are shown.",
+                         "zh": "这个模型的上下文只有 {context} 个位置：只显示 {n} 个。"},
+    "att.err.odd": {"en": "The number of dimensions must be even: sine and cosine come in pairs.",
+                    "zh": "维度数必须是偶数：正弦和余弦成对出现。"},
+    "att.err.dims": {"en": "Give up to 8 dimensions from 0 to {d}, separated by commas (e.g. 0, 1, 6).",
+                     "zh": "请给出最多 8 个 0 到 {d} 之间的维度，用逗号分隔（例如 0, 1, 6）。"},
+    "att.plot.weight": {"en": "weight", "zh": "权重"},
+    "att.plot.grid_hover": {"en": "weight %{z:.3f}", "zh": "权重 %{z:.3f}"},
+    "att.plot.grid_title": {"en": "{layers} layers × {heads} heads · {tokens} tokens",
+                            "zh": "{layers} 层 × {heads} 个头 · {tokens} 个词元"},
+    "att.plot.grid_title_avg": {"en": "{layers} layers, heads averaged · {tokens} tokens",
+                                "zh": "{layers} 层，头取平均 · {tokens} 个词元"},
+    "att.plot.at_step": {"en": "step {step:,}", "zh": "第 {step:,} 步"},
+    "att.plot.heads_axis": {"en": "head", "zh": "头"},
+    "att.plot.layers_axis": {"en": "layer", "zh": "层"},
+    "att.plot.keys_axis": {"en": "key: the token looked at", "zh": "键：被关注的词元"},
+    "att.plot.queries_axis": {"en": "query: the token looking", "zh": "查询：正在看的词元"},
+    "att.plot.cell_hover": {"en": "{query} looks at {looked_at}<br>weight {value:.3f}",
+                            "zh": "{query} 看向 {looked_at}<br>权重 {value:.3f}"},
+    "att.plot.masked_hover": {"en": "masked: a token may not look ahead", "zh": "被掩码：词元不能往后看"},
+    "att.plot.pe_hover": {"en": "position %{y}, dimension %{x}: %{z:.3f}", "zh": "位置 %{y}，维度 %{x}：%{z:.3f}"},
+    "att.plot.sim_hover": {"en": "positions %{y} and %{x}: %{z:.3f}", "zh": "位置 %{y} 与 %{x}：%{z:.3f}"},
+    "att.plot.dims_axis": {"en": "dimension", "zh": "维度"},
+    "att.plot.positions_axis": {"en": "position", "zh": "位置"},
+    "att.plot.value": {"en": "value", "zh": "值"},
+    "att.plot.dim": {"en": "dimension {dim}", "zh": "维度 {dim}"},
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {

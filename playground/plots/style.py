@@ -33,5 +33,7 @@ def base_layout(fig: go.Figure, title: str, x_title: str | None = None,
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
-        fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
+        fig.update_yaxes(title_text=y_title)
+    if log_y:
+        fig.update_yaxes(type="log")
     return fig
