@@ -28,10 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.config import GPTConfig
 from core.generate import eval_mode
 from core.model import GPTModel
 from core.objectives import Task, batch_generator, register_objective
-from core.tokenizer import Tokenizer
+from core.tokenizer import SubsetBPETokenizer, Tokenizer
+from core.train import TrainConfig
 
 SPAM_CLASSES = ("ham", "spam")
 TRAINABLE = ("last-block", "head", "all")
@@ -260,31 +262,84 @@ register_objective("classify", _classification)
 
 @torch.no_grad()
 def class_probabilities(model: GPTModel, ids: list[int]) -> torch.Tensor:
-    """The softmax over the classes for one message's ids (cut to the context)."""
-    ids = ids[-model.cfg.context_length:]
+    """The softmax over the classes for one message's ids (its first `context_length`
+    tokens, as training cut them)."""
+    ids = ids[:model.cfg.context_length]
     inputs = torch.tensor([ids], dtype=torch.long, device=next(model.parameters()).device)
     with eval_mode(model):
         logits = classify_logits(model, inputs, torch.tensor([len(ids)]))
     return torch.softmax(logits[0].float(), -1).cpu()
 
 
+def _log_odds(logits: torch.Tensor, target: int) -> torch.Tensor:
+    """ln(p / (1 − p)) of class `target` for each row of logits (B, classes)."""
+    log_probs = torch.log_softmax(logits.float(), -1)
+    p_target = log_probs[:, target]
+    rest = torch.logsumexp(torch.cat([log_probs[:, :target], log_probs[:, target + 1:]], -1), -1)
+    return p_target - rest
+
+
 @torch.no_grad()
 def leave_one_out(model: GPTModel, ids: list[int], target: int = 1,
                   batch_size: int = 32) -> list[float]:
-    """How much each token pushes towards class `target`: the class probability of the
-    whole message minus its probability with that one token left out. Positive: the
-    token made the message look more like the class."""
-    ids = ids[-model.cfg.context_length:]
-    full = float(class_probabilities(model, ids)[target])
-    if len(ids) == 1:
-        return [full - 0.5]
+    """How much each token pushes towards class `target`: the class's log-odds,
+    ln(p / (1 − p)), of the whole message minus its log-odds with that one token left
+    out. Positive: the token made the message look more like the class. Log-odds, not
+    probabilities, so a message the model is sure about still shows which tokens made
+    it sure."""
+    ids = ids[:model.cfg.context_length]
     device = next(model.parameters()).device
-    variants = torch.tensor([ids[:i] + ids[i + 1:] for i in range(len(ids))], device=device)
-    lengths = torch.full((len(ids),), len(ids) - 1)
-    without = []
     with eval_mode(model):
-        for start in range(0, len(ids), batch_size):
-            logits = classify_logits(model, variants[start:start + batch_size],
-                                     lengths[start:start + batch_size])
-            without.append(torch.softmax(logits.float(), -1)[:, target].cpu())
-    return [full - float(p) for p in torch.cat(without)]
+        full = classify_logits(model, torch.tensor([ids], device=device), torch.tensor([len(ids)]))
+        full = float(_log_odds(full, target)[0])
+        if len(ids) == 1:
+            return [full]
+        variants = torch.tensor([ids[:i] + ids[i + 1:] for i in range(len(ids))], device=device)
+        lengths = torch.full((len(ids),), len(ids) - 1)
+        without = [_log_odds(classify_logits(model, variants[i:i + batch_size],
+                                             lengths[i:i + batch_size]), target).cpu()
+                   for i in range(0, len(ids), batch_size)]
+    return [full - float(v) for v in torch.cat(without)]
+
+
+# ----- a fine-tuning job -----------------------------------------------------------------
+
+# From scratch: a small GPT reading the messages with GPT-2's BPE restricted to the
+# training messages' own tokens (~5,000), all of it trained on the labels. Measured on 2
+# cores: 96.0–97.7 % test accuracy (4 seeds) in about 23 s.
+SCRATCH_CONFIG = GPTConfig(vocab_size=2, context_length=128, emb_dim=128, n_heads=4, n_layers=2,
+                           drop_rate=0.0)
+CLASSIFIER_TRAINING = {
+    "scratch": TrainConfig(max_steps=300, batch_size=32, lr=1e-3, warmup_steps=20, eval_every=25,
+                           eval_batches=2, sample_tokens=0),
+    # The book: GPT-2 124M, AdamW lr 5e-5, batch 8, 5 epochs (~650 steps).
+    "gpt2": TrainConfig(max_steps=650, batch_size=8, lr=5e-5, warmup_steps=0, min_lr_ratio=1.0,
+                        eval_every=50, eval_batches=5, sample_tokens=0),
+    "pretrained": TrainConfig(max_steps=300, batch_size=16, lr=5e-4, warmup_steps=20,
+                              eval_every=25, eval_batches=2, sample_tokens=0),
+}
+
+
+def scratch_tokenizer(train: list[LabelledText]) -> SubsetBPETokenizer:
+    """GPT-2's BPE keeping only the tokens of the training messages."""
+    return SubsetBPETokenizer.from_text("\n".join(item.text for item in train), name="sms-gpt2-subset")
+
+
+def classifier_spec(label: str, splits: tuple[list, list, list], tokenizer: Tokenizer,
+                    model_cfg: GPTConfig, train_cfg: TrainConfig, *, trainable: str = "last-block",
+                    base_state: dict | None = None, base_model: str | None = None,
+                    classes: tuple[str, ...] = SPAM_CLASSES, dataset: str = "sms-spam"):
+    """The job that fine-tunes a classifier: `base_state` (a language model's weights,
+    without its head) or, if None, a fresh model trained from scratch."""
+    from core.jobs import JobSpec
+
+    if trainable not in TRAINABLE:
+        raise ValueError(f"trainable must be one of {TRAINABLE}, got {trainable!r}")
+    train, val, test = splits
+    task = classification_task(train, val, test, tokenizer, model_cfg.context_length, classes)
+    init_state = None
+    if base_state is not None:
+        init_state = {k: v for k, v in base_state.items() if not k.startswith("out_head.")}
+    return JobSpec(label, model_cfg, train_cfg, tokenizer, task, corpus=dataset, kind="classifier",
+                   head={"kind": "classifier", "classes": list(classes)}, init_state=init_state,
+                   trainable=trainable, base_model=base_model)

@@ -385,6 +385,9 @@ class Trainer:
         cfg, cb = self.cfg, self.callbacks
         self._good_state = self.snapshot_state()
         last_eval = None
+        if self.step == 0 and cb.on_eval:     # where the curves start: a guess at chance
+            last_eval = self.evaluate()
+            cb.on_eval(last_eval)
         if self.probes:
             self.run_probes(every_step=True)
         started = time.perf_counter()

@@ -730,6 +730,103 @@ STRINGS: dict[str, dict[str, str]] = {
     "att.plot.positions_axis": {"en": "position", "zh": "位置"},
     "att.plot.value": {"en": "value", "zh": "值"},
     "att.plot.dim": {"en": "dimension {dim}", "zh": "维度 {dim}"},
+    # --- spam classifier tab ---
+    "spam.tab": {"en": "Spam classifier", "zh": "垃圾短信分类"},
+    "spam.intro": {
+        "en": "Chapter 6: turn a GPT into a **classifier**. Its output head (one score per "
+              "vocabulary token) is swapped for a small one with two scores, *ham* and *spam*, read "
+              "at the message's last token, the only position that has seen the whole message. "
+              "Usually only the top trains (the last block, the final norm and the new head): the "
+              "lower blocks keep what **pretraining** taught them about language, which is why a "
+              "pretrained base learns from 1,045 messages what a random one cannot. Offline, a new "
+              "small model with the messages' own vocabulary, trained from scratch, gets above 96 %.",
+        "zh": "第 6 章：把 GPT 变成**分类器**。它的输出层（每个词元一个分数）被换成只有两个分数的小输出层："
+              "*正常*（ham）和*垃圾*（spam），在短信的最后一个词元处读取——只有这个位置看过整条短信。"
+              "通常只训练顶部（最后一个块、最终归一化层和新的输出层）：下面的块保留了**预训练**学到的语言知识，"
+              "所以一个预训练过的模型能从 1,045 条短信里学会随机模型学不会的东西。离线时，用短信自己的词表"
+              "从头训练一个小模型，准确率也能超过 96%。",
+    },
+    "spam.base": {"en": "Start from", "zh": "从哪个模型开始"},
+    "spam.base_info": {"en": "a language model with a BPE tokenizer, or a new one trained from scratch",
+                       "zh": "使用 BPE 分词器的语言模型，或从头训练一个新模型"},
+    "spam.base.scratch": {"en": "a new small model, trained from scratch on the messages",
+                          "zh": "一个新的小模型，在短信上从头训练"},
+    "spam.base.scratch_short": {"en": "from scratch", "zh": "从头训练"},
+    "spam.trainable": {"en": "What trains", "zh": "训练哪些部分"},
+    "spam.trainable.last-block": {"en": "last block + final norm + head (the book's choice)",
+                                  "zh": "最后一个块 + 最终归一化 + 输出层（书中的做法）"},
+    "spam.trainable.head": {"en": "only the new head", "zh": "只训练新的输出层"},
+    "spam.trainable.all": {"en": "everything", "zh": "全部"},
+    "spam.steps": {"en": "training steps", "zh": "训练步数"},
+    "spam.batch": {"en": "batch size (messages per step)", "zh": "批大小（每步的短信数）"},
+    "spam.lr": {"en": "peak learning rate", "zh": "峰值学习率"},
+    "spam.seed": {"en": "seed", "zh": "随机种子"},
+    "spam.start": {"en": "Fine-tune", "zh": "开始微调"},
+    "spam.started": {"en": "Fine-tuning started (seed {seed}).", "zh": "微调已开始（种子 {seed}）。"},
+    "spam.job_label": {"en": "my spam classifier · {base}", "zh": "我的垃圾短信分类器 · {base}"},
+    "spam.no_job": {"en": "No fine-tune yet: choose a base and press Fine-tune.",
+                    "zh": "还没有微调：选择一个基础模型后按“开始微调”。"},
+    "spam.notice.coverage": {
+        "en": "This model's vocabulary has only {share:.0%} of the messages' pieces; the rest are "
+              "dropped (its tokenizer was built from another text). A model with GPT-2's full BPE, or "
+              "one trained from scratch here, reads them all.",
+        "zh": "这个模型的词表只包含短信中 {share:.0%} 的片段，其余的会被丢掉（它的分词器是从别的文本建立的）。"
+              "使用 GPT-2 完整 BPE 的模型，或在这里从头训练的模型，可以读取全部片段。",
+    },
+    "spam.err.char": {
+        "en": "A character-level model cannot be used here: the classifier reads English messages "
+              "through GPT-2's BPE tokens, and a character model has never seen those tokens.",
+        "zh": "这里不能用字符级模型：分类器通过 GPT-2 的 BPE 词元读取英文短信，而字符模型从没见过这些词元。",
+    },
+    "spam.err.trainable": {"en": "Unknown choice of what trains: {value!r}.", "zh": "未知的训练部分选项：{value!r}。"},
+    "spam.err.empty": {"en": "Type a message first.", "zh": "请先输入一条短信。"},
+    "spam.err.no_classifier": {"en": "No classifier yet: fine-tune one above first.",
+                               "zh": "还没有分类器：请先在上面微调一个。"},
+    "spam.plot.accuracy": {"en": "Accuracy", "zh": "准确率"},
+    "spam.plot.accuracy_axis": {"en": "accuracy", "zh": "准确率"},
+    "spam.plot.confusion": {"en": "Test set: true class × predicted class", "zh": "测试集：真实类别 × 预测类别"},
+    "spam.plot.predicted": {"en": "predicted", "zh": "预测"},
+    "spam.plot.true": {"en": "true", "zh": "真实"},
+    "spam.plot.cell_hover": {"en": "true %{y}, predicted %{x}: %{z}", "zh": "真实 %{y}，预测 %{x}：%{z}"},
+    "spam.results": {"en": "**Test accuracy {test:.1%}** on {n} messages it never saw (validation {val:.1%}). "
+                           "The book reports 95.67 % with GPT-2 124M.",
+                     "zh": "在 {n} 条从未见过的短信上，**测试准确率 {test:.1%}**（验证集 {val:.1%}）。"
+                           "书中用 GPT-2 124M 得到 95.67%。"},
+    "spam.val_now": {"en": "Validation accuracy so far: {val:.1%}.", "zh": "目前的验证准确率：{val:.1%}。"},
+    "spam.try_title": {"en": "### Try it\nType a message: the classifier gives its spam probability, and each "
+                             "token is shaded by how much it pushed the verdict towards spam (red) or ham (blue), "
+                             "measured by leaving that one token out.",
+                       "zh": "### 试一试\n输入一条短信：分类器给出它是垃圾短信的概率，每个词元按它把判断推向垃圾（红）"
+                             "或正常（蓝）的程度上色——方法是去掉这一个词元，看概率变化多少。"},
+    "spam.classifier": {"en": "Classifier", "zh": "分类器"},
+    "spam.classifier_info": {"en": "your fine-tuned classifiers (fine-tune one above)",
+                             "zh": "你微调过的分类器（先在上面微调一个）"},
+    "spam.message": {"en": "Message", "zh": "短信"},
+    "spam.threshold": {"en": "threshold: spam from this probability on", "zh": "阈值：概率达到多少算垃圾短信"},
+    "spam.classify": {"en": "Classify", "zh": "分类"},
+    "spam.examples": {"en": "Example messages", "zh": "示例短信"},
+    "spam.example.1": {"en": "You are a winner! You have been selected to receive a $1000 cash prize. Call now to claim.",
+                       "zh": "You are a winner! You have been selected to receive a $1000 cash prize. Call now to claim."},
+    "spam.example.2": {"en": "Hey, are we still meeting for dinner tonight? Let me know.",
+                       "zh": "Hey, are we still meeting for dinner tonight? Let me know."},
+    "spam.example.3": {"en": "URGENT! Your mobile number has won 2 tickets. Text WIN to 80086 now. T&Cs apply.",
+                       "zh": "URGENT! Your mobile number has won 2 tickets. Text WIN to 80086 now. T&Cs apply."},
+    "spam.example.4": {"en": "Sorry, I'll call you later, I'm in a meeting.",
+                       "zh": "恭喜您中奖了！请回复 1 领取 1000 元现金奖励。（模型只学过英文短信，试试它怎么判断）"},
+    "spam.verdict_spam": {"en": "**Spam** · probability {p:.1%} (threshold {threshold:.0%})",
+                          "zh": "**垃圾短信** · 概率 {p:.1%}（阈值 {threshold:.0%}）"},
+    "spam.verdict_ham": {"en": "**Ham** (not spam) · spam probability {p:.1%} (threshold {threshold:.0%})",
+                         "zh": "**正常短信** · 垃圾概率 {p:.1%}（阈值 {threshold:.0%}）"},
+    "spam.strongest": {"en": "The token that pushed most towards spam: `{token}` ({delta:+.2f} in log-odds, "
+                             "ln(p / (1 − p)), when it is there).",
+                       "zh": "最让它像垃圾短信的词元：`{token}`（有它时对数几率 ln(p / (1 − p)) 变化 {delta:+.2f}）。"},
+    "spam.why_tip": {"en": "{delta:+.2f} log-odds towards {name} with this token",
+                     "zh": "有这个词元时，{name} 的对数几率 {delta:+.2f}"},
+    "spam.why_legend": {"en": "red: pushed towards {name}; blue: pushed away (hover for the number)",
+                        "zh": "红色：推向 {name}；蓝色：推离（悬停看数值）"},
+    "spam.notice.cut": {"en": "The message is {n} tokens; the classifier reads only its first {context}.",
+                        "zh": "这条短信有 {n} 个词元；分类器只读取前 {context} 个。"},
+    "plot.examples_seen": {"en": "examples seen", "zh": "已见样本数"},
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {

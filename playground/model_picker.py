@@ -69,8 +69,11 @@ def _fresh_model() -> tuple[GPTModel, Tokenizer]:
 
 
 def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
-                  lang: str | None = None, hub: bool = True) -> list[tuple[str, str]]:
-    choices = []
+                  lang: str | None = None, hub: bool = True,
+                  extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+    """What a learner may pick: `extra` choices first (a tab's own, as catalogue keys and
+    values), then the live job, the saved models, and the shared ones."""
+    choices = [(t(key, lang), value) for key, value in extra]
     if owner is not None:
         job = registry.get(owner)
         if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind):
@@ -124,10 +127,11 @@ class ModelPicker:
     """A dropdown of this learner's models plus a refresh button."""
 
     def __init__(self, ctx: AppContext, kind: str | None = "lm", hub: bool = True,
-                 label: str | None = None, info: str | None = None, api_name: str | None = None):
-        self.ctx, self.kind, self.hub = ctx, kind, hub
+                 label: str | None = None, info: str | None = None, api_name: str | None = None,
+                 extra: tuple[tuple[str, str], ...] = ()):
+        self.ctx, self.kind, self.hub, self.extra = ctx, kind, hub, extra
         lang = ctx.ui_lang
-        initial = model_choices(ctx.registry, None, kind, lang, hub)
+        initial = model_choices(ctx.registry, None, kind, lang, hub, extra)
         with gr.Row():
             self.dropdown = gr.Dropdown(choices=initial, value=initial[0][1] if initial else None,
                                         label=label or t("picker.label", lang),
@@ -142,11 +146,11 @@ class ModelPicker:
     def _list(self, lang: str = "en", request: gr.Request = None) -> list[list[str]]:
         owner = learner_key(None, request, lang)
         return [[label, value] for label, value in
-                model_choices(self.ctx.registry, owner, self.kind, lang, self.hub)]
+                model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra)]
 
     def _refresh(self, browser_id, lang, current, request: gr.Request):
         owner = learner_key(browser_id, request, lang)
-        choices = model_choices(self.ctx.registry, owner, self.kind, lang, self.hub)
+        choices = model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra)
         values = [value for _, value in choices]
         value = current if current in values else (values[0] if values else None)
         return gr.update(choices=choices, value=value)

@@ -9,10 +9,7 @@ polls it once a second. Choosing a corpus chooses the settings that tell its sto
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +21,7 @@ from core.chinese import to_simplified
 from core.config import PRESETS
 from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus
 from core.estimates import count_model_parameters, estimate_step_seconds
-from core.jobs import JobState, SavedModel, TrainingJob
+from core.jobs import SavedModel, TrainingJob
 from core.kv_cache import use_decode_layout
 from core.pretraining import (MODEL_OVERRIDES, OWN_TEXT, TOKENIZER_KINDS, model_config_for,
                               pretraining_spec, story_for, tokenizer_for, train_config_for)
@@ -32,6 +29,7 @@ from core.runtime import pick_device
 from core.train import TRAIN_PRESETS
 from playground.errors import USER_ERRORS, friendly, message_for
 from playground.i18n import t
+from playground.job_controls import JobControls, status_text
 from playground.inputs import Range, number_box, read_in, read_number, slider
 from playground.plots import loss_figure, samples_html
 from playground.session import AppContext, learner_key
@@ -121,46 +119,12 @@ class PretrainSetup:
                                 sample_prompt=self.prompt or corpus_prompt)
 
 
-def _fmt_seconds(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
-
-
 def describe_config(cfg, batch: int, lang) -> str:
     params = count_model_parameters(cfg)
     seconds = estimate_step_seconds(cfg, batch)
     return t("pre.setup_info", lang, params=params, tokens=batch * cfg.context_length,
              time=f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s",
              vocab=cfg.vocab_size)
-
-
-def status_text(view, lang) -> str:
-    lines = [t(f"pre.state.{view.state.value}", lang, step=view.step, max_steps=view.max_steps)]
-    if view.pid:
-        lines[0] += " · " + t("pre.process", lang, id=view.id, pid=view.pid)
-    if view.queue_position:
-        lines.append(t("pre.queued", lang, n=view.queue_position))
-    if view.last is not None:
-        lines.append(t("pre.stats", lang, tps=view.last.tokens_per_s,
-                       elapsed=_fmt_seconds(view.last.elapsed_s), eta=_fmt_seconds(view.eta_s),
-                       loss=view.last.loss, lr=view.last.lr, grad=view.last.grad_norm,
-                       seed=view.seed, params=view.params))
-    if view.evals:
-        last = view.evals[-1]
-        lines.append(t("pre.eval", lang, train=last.train_loss, val=last.val_loss,
-                       ppl=last.val_perplexity))
-    if view.overfitting:
-        lines.append(t("pre.overfitting", lang))
-    if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
-        lines.append(t("pre.reason", lang, reason=view.reason))
-    return "\n\n".join(lines)
 
 
 def sample_text(text: str, tokenizer_name: str, simplified: bool) -> str:
@@ -174,6 +138,7 @@ class Pretrain:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
         self.registry = ctx.registry
+        self.controls = JobControls(ctx, "pretrain")
 
     def owner(self, learner, request, lang) -> str:
         return learner_key(learner, request, lang)
@@ -245,37 +210,6 @@ class Pretrain:
         return next((m for m in self.registry.models(owner) if m.meta.get("loaded")
                      and m.checkpoint is not None), None)
 
-    def control(self, action: str):
-        @friendly
-        def handler(request: gr.Request, learner, lang):
-            owner = self.owner(learner, request, lang)
-            job = self.registry.get(owner)
-            if job is None:
-                return t("pre.no_job", lang)
-            if action == "pause":
-                job.pause()
-            elif action == "resume":
-                job.resume()
-            else:
-                self.registry.stop(owner)
-            return t(f"pre.did_{action}", lang)
-        handler.__name__ = action
-        return handler
-
-    @friendly
-    def save(self, request: gr.Request, learner, lang):
-        owner = self.owner(learner, request, lang)
-        job = self.registry.get(owner)
-        if job is None:
-            raise gr.Error(t("pre.no_job", lang))
-        folder = Path(tempfile.gettempdir()) / "llm-playground" / "downloads" / uuid.uuid4().hex[:12]
-        view = job.view()
-        try:
-            weights = Path(job.save(folder / _safe_name(f"{job.spec.corpus}-step{view.step}")))
-        except RuntimeError as err:
-            raise gr.Error(t("pre.err.save", lang, reason=err)) from err
-        return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", lang, step=view.step)
-
     @friendly
     def load(self, request: gr.Request, learner, lang, file_path):
         owner = self.owner(learner, request, lang)
@@ -300,17 +234,11 @@ class Pretrain:
 
     def tick(self, request: gr.Request, learner, lang, log_scale, simplified, last_key):
         """Timer handler: the current plot, status and samples (skipped when unchanged)."""
-        try:
-            owner = self.owner(learner, request, lang)
-        except gr.Error:
-            return gr.skip(), gr.skip(), gr.skip(), last_key
-        self.registry.touch(owner)
-        job = self.registry.get(owner)
-        if job is None or job.spec.kind != "pretrain":
+        polled = self.controls.poll(request, learner, lang, last_key, bool(log_scale),
+                                    bool(simplified))
+        if polled is None:
             return gr.skip(), t("pre.no_job_yet", lang), gr.skip(), last_key
-        view = job.view(self.registry.queue_position(job))
-        key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value,
-               bool(log_scale), bool(simplified), lang)
+        job, view, key = polled.job, polled.view, polled.key
         if key == last_key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
         name = job.spec.tokenizer.name
@@ -400,10 +328,8 @@ def build(ctx: AppContext) -> None:
               trigger_mode="always_last", concurrency_limit=None)
         start_btn.click(tab.start, [*who, *setup_widgets, resume_cb], message_md, api_name="start",
                         concurrency_id="pretrain-start", concurrency_limit=2)
-        for btn, action in ((pause_btn, "pause"), (resume_btn, "resume"), (stop_btn, "stop")):
-            btn.click(tab.control(action), who, message_md, api_name=action, concurrency_limit=None)
-        save_btn.click(tab.save, who, [download_files, message_md], api_name="save",
-                       concurrency_limit=4)
+        tab.controls.wire(ctx, {"pause": pause_btn, "resume": resume_btn, "stop": stop_btn,
+                                "save": save_btn}, message_md, download_files)
         load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
                          concurrency_limit=2)
         poll_inputs = [*who, log_cb, simplified_cb, last_key]

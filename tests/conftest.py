@@ -40,6 +40,17 @@ def pytest_configure(config):
             "shared/data beside the project")
 
 
+def require_module(name: str):
+    """Import a test-only module (transformers, …): a skip locally, a failure in CI."""
+    try:
+        return __import__(name)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"CI=true but {name} is not installed: install requirements-dev.txt",
+                        pytrace=False)
+        pytest.skip(f"{name} is not installed", allow_module_level=True)
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LLM_PLAYGROUND_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))

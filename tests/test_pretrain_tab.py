@@ -93,7 +93,8 @@ def test_absurd_learning_rate_is_refused_and_a_too_high_one_trips_the_guard(lear
     start(learner, steps=200, lr=1.0)
     view = wait_state(learner, {"failed", "finished"})
     assert view.state.value == "failed"
-    status = pretrain_tab.status_text(view, "en")
+    from playground.job_controls import status_text
+    status = status_text(view, "en")
     assert "learning rate is too high" in status or "nan" in status.lower()
 
 
@@ -106,7 +107,7 @@ def test_own_text_trains_and_reports(learner):
     plot, status, samples, key = tab.tick(None, learner, "en", False, False, None)
     assert "finished" in status and "<td" in samples and key is not None
     assert tab.tick(None, learner, "en", False, False, key)[0] is not plot   # unchanged → skipped
-    files, message = tab.save(None, learner, "en")
+    files, message = tab.controls.save(None, learner, "en")
     assert files[0].endswith(".safetensors") and "step 25" in message
 
 

@@ -8,7 +8,9 @@ import torch
 from core.generate import generate
 from core.pretrained import PretrainedUnavailable, load_gpt2
 
-transformers = pytest.importorskip("transformers")
+from conftest import require_module
+
+transformers = require_module("transformers")
 
 
 @pytest.fixture(scope="module")

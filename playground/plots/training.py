@@ -11,21 +11,24 @@ from playground.plots.style import PALETTE, base_layout
 
 
 def loss_figure(steps: list[tuple[int, float]], evals: list, log_y: bool = False,
-                lang: str | None = None) -> go.Figure:
-    """Training loss of every step (faint), and train/validation loss at evaluations."""
+                lang: str | None = None, per_example: bool = False) -> go.Figure:
+    """Training loss of every step (faint), and train/validation loss at evaluations.
+
+    The x axis is tokens seen, or examples seen with `per_example` (a classifier's
+    examples are messages; its steps are drawn at the evaluations only)."""
     fig = go.Figure()
-    if steps:
+    if steps and not per_example:
         fig.add_trace(go.Scatter(x=[s[0] for s in steps], y=[s[1] for s in steps], mode="lines",
                                  name=t("plot.step_loss", lang),
                                  line=dict(color=PALETTE["train"], width=1), opacity=0.35))
     if evals:
-        xs = [e.tokens_seen for e in evals]
+        xs = [e.examples_seen if per_example else e.tokens_seen for e in evals]
         fig.add_trace(go.Scatter(x=xs, y=[e.train_loss for e in evals], mode="lines+markers",
                                  name=t("plot.train_loss", lang), line=dict(color=PALETTE["train"])))
         fig.add_trace(go.Scatter(x=xs, y=[e.val_loss for e in evals], mode="lines+markers",
                                  name=t("plot.val_loss", lang), line=dict(color=PALETTE["val"])))
-    return base_layout(fig, t("plot.loss_title", lang), t("plot.tokens_seen", lang),
-                       t("plot.loss", lang), log_y=log_y)
+    x_title = t("plot.examples_seen" if per_example else "plot.tokens_seen", lang)
+    return base_layout(fig, t("plot.loss_title", lang), x_title, t("plot.loss", lang), log_y=log_y)
 
 
 def metric_figure(evals: list, keys: tuple[str, str], title: str, y_title: str,

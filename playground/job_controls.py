@@ -1,0 +1,137 @@
+"""What every training tab shares: pause / resume / stop / save, the status lines, and
+the once-a-second poll of the learner's job.
+
+A tab owns its Start handler (what to train) and how to draw its progress; the rest is
+here, so the Pretrain, spam and instruction tabs behave alike: one job per learner of
+any kind, a status that says queued / training / finished / failed and why, and a
+checkpoint download that works while the job trains and after it ends.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from core.jobs import JobState, JobView, TrainingJob
+from playground.errors import friendly
+from playground.i18n import t
+from playground.session import AppContext, learner_key
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
+
+
+def status_text(view: JobView, lang) -> str:
+    """The job's state, speed, ETA and last evaluation, in the learner's language."""
+    lines = [t(f"pre.state.{view.state.value}", lang, step=view.step, max_steps=view.max_steps)]
+    if view.pid:
+        lines[0] += " · " + t("pre.process", lang, id=view.id, pid=view.pid)
+    if view.queue_position:
+        lines.append(t("pre.queued", lang, n=view.queue_position))
+    if view.last is not None:
+        lines.append(t("pre.stats", lang, tps=view.last.tokens_per_s,
+                       elapsed=format_seconds(view.last.elapsed_s), eta=format_seconds(view.eta_s),
+                       loss=view.last.loss, lr=view.last.lr, grad=view.last.grad_norm,
+                       seed=view.seed, params=view.params))
+    if view.evals:
+        last = view.evals[-1]
+        lines.append(t("pre.eval", lang, train=last.train_loss, val=last.val_loss,
+                       ppl=last.val_perplexity))
+    if view.overfitting:
+        lines.append(t("pre.overfitting", lang))
+    if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
+        lines.append(t("pre.reason", lang, reason=view.reason))
+    return "\n\n".join(lines)
+
+
+@dataclass
+class Polled:
+    job: TrainingJob
+    view: JobView
+    key: tuple
+
+
+class JobControls:
+    """Pause / resume / stop / save and the poll, for the jobs of one `kind`."""
+
+    def __init__(self, ctx: AppContext, kind: str):
+        self.ctx, self.kind = ctx, kind
+        self.registry = ctx.registry
+
+    def owner(self, learner, request, lang) -> str:
+        return learner_key(learner, request, lang)
+
+    def control(self, action: str):
+        """A handler for the pause, resume or stop button."""
+        @friendly
+        def handler(request: gr.Request, learner, lang):
+            owner = self.owner(learner, request, lang)
+            job = self.registry.get(owner)
+            if job is None:
+                return t("pre.no_job", lang)
+            if action == "pause":
+                job.pause()
+            elif action == "resume":
+                job.resume()
+            else:
+                self.registry.stop(owner)
+            return t(f"pre.did_{action}", lang)
+        handler.__name__ = action
+        return handler
+
+    @friendly
+    def save(self, request: gr.Request, learner, lang):
+        """Handler: the job's checkpoint (weights and optimizer state) to download."""
+        owner = self.owner(learner, request, lang)
+        job = self.registry.get(owner)
+        if job is None:
+            raise gr.Error(t("pre.no_job", lang))
+        folder = Path(tempfile.gettempdir()) / "llm-playground" / "downloads" / uuid.uuid4().hex[:12]
+        view = job.view()
+        name = safe_name(f"{job.spec.kind}-{job.spec.corpus}-step{view.step}")
+        try:
+            weights = Path(job.save(folder / name))
+        except RuntimeError as err:
+            raise gr.Error(t("pre.err.save", lang, reason=err)) from err
+        return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", lang, step=view.step)
+
+    def poll(self, request, learner, lang, last_key, *extra) -> Polled | None:
+        """The learner's job of this tab's kind, if it changed since `last_key`."""
+        try:
+            owner = self.owner(learner, request, lang)
+        except gr.Error:
+            return None
+        self.registry.touch(owner)
+        job = self.registry.get(owner)
+        if job is None or job.spec.kind != self.kind:
+            return None
+        view = job.view(self.registry.queue_position(job))
+        key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value, lang,
+               *extra)
+        return Polled(job, view, key)
+
+    def wire(self, ctx: AppContext, buttons: dict, message, download, api_prefix: str = "") -> None:
+        """Connect pause / resume / stop / save buttons: {"pause": button, …, "save": button}."""
+        who = [ctx.learner, ctx.lang]
+        for action in ("pause", "resume", "stop"):
+            if action in buttons:
+                buttons[action].click(self.control(action), who, message,
+                                      api_name=f"{api_prefix}{action}", concurrency_limit=None)
+        if "save" in buttons:
+            buttons["save"].click(self.save, who, [download, message],
+                                  api_name=f"{api_prefix}save", concurrency_limit=4)
