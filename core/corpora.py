@@ -238,6 +238,8 @@ def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
     4. Preference pairs: each five-character poem (every line 12 characters) against a
        random other poem.
     5. Vocabulary: every character of the three parts plus "\\0" as end-of-text, sorted.
+    6. Each part is split 90 / 10 into training and evaluation (`instructions_train`,
+       `instructions_eval`, …).
     """
     poems = list(poems)
     rng = random.Random(seed)
@@ -254,8 +256,27 @@ def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
     others = [p for p in align if not all(len(line) == 12 for line in p["paragraphs"])]
     pairs = [(as_instruction(p), as_instruction(rng.choice(others))) for p in five] if others else []
     all_text = pretrain_text + "".join(instructions) + "".join(a + b for a, b in pairs) + "\0"
+
+    def split(items: list) -> tuple[list, list]:
+        cut = int(len(items) * 0.9)
+        return items[:cut], items[cut:]
+    instructions_train, instructions_eval = split(instructions)
+    pairs_train, pairs_eval = split(pairs)
     return {"pretrain": pretrain_text, "instructions": instructions, "pairs": pairs,
+            "instructions_train": instructions_train, "instructions_eval": instructions_eval,
+            "pairs_train": pairs_train, "pairs_eval": pairs_eval,
             "vocabulary": sorted(set(all_text))}
+
+
+def tang_instructions() -> tuple[list[str], list[str]]:
+    """The tutorial's instruction items, split 90 / 10: (training, evaluation)."""
+    parts = _tang_parts(str(corpus_path("tang")))
+    return parts["instructions_train"], parts["instructions_eval"]
+
+
+@functools.lru_cache(maxsize=1)
+def _tang_parts(path: str) -> dict:
+    return tang_parts(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def tang_vocabulary() -> list[str]:
@@ -263,9 +284,8 @@ def tang_vocabulary() -> list[str]:
     return _tang_vocabulary(str(corpus_path("tang")))
 
 
-@functools.lru_cache(maxsize=1)
 def _tang_vocabulary(path: str) -> list[str]:
-    return tang_parts(json.loads(Path(path).read_text(encoding="utf-8")))["vocabulary"]
+    return _tang_parts(path)["vocabulary"]
 
 
 def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:

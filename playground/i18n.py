@@ -827,6 +827,112 @@ STRINGS: dict[str, dict[str, str]] = {
     "spam.notice.cut": {"en": "The message is {n} tokens; the classifier reads only its first {context}.",
                         "zh": "这条短信有 {n} 个词元；分类器只读取前 {context} 个。"},
     "plot.examples_seen": {"en": "examples seen", "zh": "已见样本数"},
+    # --- instruction fine-tune tab ---
+    "ins.tab": {"en": "Instructions", "zh": "指令微调"},
+    "ins.intro": {
+        "en": "Chapter 7: a pretrained GPT only continues text. **Instruction fine-tuning** trains it "
+              "on examples of an instruction followed by a good response, in one fixed format "
+              "(\"### Instruction: … ### Response: …\"), with the same next-token loss as "
+              "pretraining, so that it learns to *answer*. The Tang-poetry tutorial does the same with "
+              "\"write a poem titled …\". What to expect on a laptop: a small model learns the format and "
+              "the length of an answer within minutes, and says plausible but often wrong things; "
+              "GPT-2 124M (online) gives short useful answers after a few hundred steps.",
+        "zh": "第 7 章：预训练的 GPT 只会续写文本。**指令微调**用“指令 + 好的回答”的例子来训练它，"
+              "格式固定（“### Instruction: … ### Response: …”），损失和预训练一样是预测下一个词元，"
+              "于是它学会*回答*。唐诗教程用“请用以下题目写一首诗”做同样的事。在笔记本电脑上能看到："
+              "小模型几分钟内学会回答的格式和长度，说的话像样但常常不对；GPT-2 124M（需联网）"
+              "训练几百步后能给出简短有用的回答。",
+    },
+    "ins.dataset": {"en": "Data", "zh": "数据"},
+    "ins.data.book": {"en": "the book's 1,100 instructions (English)", "zh": "书中的 1,100 条指令（英文）"},
+    "ins.data.tang": {"en": "Tang poems by title (请用以下题目写一首诗)", "zh": "按题目写唐诗（请用以下题目写一首诗）"},
+    "ins.data.upload": {"en": "my own JSON file", "zh": "我自己的 JSON 文件"},
+    "ins.upload": {"en": "JSON file: a list of {instruction, input, output}", "zh": "JSON 文件：{instruction, input, output} 的列表"},
+    "ins.inspect_title": {
+        "en": "### Which tokens count? The loss mask\nOne real batch of two items, token by token. The "
+              "targets are the inputs shifted by one; padding after the first end-of-text becomes −100, "
+              "which the loss skips. Masking the instruction too (right) makes the model learn only to "
+              "write responses, not to repeat prompts.",
+        "zh": "### 哪些词元算进损失？损失掩码\n一个真实的批次（两条），逐个词元展示。目标是输入右移一位；"
+              "第一个结束符之后的填充变成 −100，损失会跳过它们。再把指令部分也掩掉（右边），"
+              "模型就只学写回答，不学复述提示。",
+    },
+    "ins.inspect": {"en": "Show one batch", "zh": "显示一个批次"},
+    "ins.inspect_full": {"en": "padding masked (the book's default)", "zh": "只掩码填充（书中默认）"},
+    "ins.inspect_masked": {"en": "padding and instruction masked", "zh": "填充和指令都掩码"},
+    "ins.inspect_item": {"en": "item {n}", "zh": "第 {n} 条"},
+    "ins.inspect_input": {"en": "input token", "zh": "输入词元"},
+    "ins.inspect_target": {"en": "target (−100 = not counted)", "zh": "目标（−100 = 不计入）"},
+    "ins.inspect_summary": {"en": "Of {total} target positions, **{full}** count towards the loss when only padding is "
+                                  "masked, **{masked}** when the instruction is masked too.",
+                            "zh": "在 {total} 个目标位置中，只掩码填充时有 **{full}** 个计入损失，"
+                                  "连指令一起掩码时只有 **{masked}** 个。"},
+    "ins.train_title": {"en": "### Fine-tune", "zh": "### 微调"},
+    "ins.base_info": {"en": "GPT-2 (online), a model you pretrained, or a new one trained from scratch",
+                      "zh": "GPT-2（需联网）、你预训练的模型，或从头训练一个新模型"},
+    "ins.base.scratch": {"en": "a new small model, trained from scratch on the instructions",
+                         "zh": "一个新的小模型，在指令数据上从头训练"},
+    "ins.mask": {"en": "mask the instruction too (learn only the responses)", "zh": "同时掩码指令（只学习回答）"},
+    "ins.started": {"en": "Instruction fine-tuning started (seed {seed}).", "zh": "指令微调已开始（种子 {seed}）。"},
+    "ins.job_label": {"en": "my instruction model · {data} · {base}", "zh": "我的指令模型 · {data} · {base}"},
+    "ins.no_job": {"en": "No fine-tune yet: choose the data and a base, then press Fine-tune.",
+                   "zh": "还没有微调：选择数据和基础模型，然后按“开始微调”。"},
+    "ins.col_instruction": {"en": "instruction", "zh": "指令"},
+    "ins.col_reference": {"en": "reference", "zh": "参考答案"},
+    "ins.col_response": {"en": "the model's response", "zh": "模型的回答"},
+    "ins.col_f1": {"en": "word overlap", "zh": "词重合度"},
+    "ins.col_judge": {"en": "judge (0–100)", "zh": "评审分（0–100）"},
+    "ins.at_step": {"en": "at step {step:,}", "zh": "第 {step:,} 步"},
+    "ins.err.no_upload": {"en": "Choose a JSON file to upload first.", "zh": "请先选择要上传的 JSON 文件。"},
+    "ins.err.few_items": {"en": "The file has {n} item(s); at least 3 are needed (training, validation, test).",
+                          "zh": "文件只有 {n} 条；至少需要 3 条（训练、验证、测试）。"},
+    "ins.err.dataset": {"en": "Unknown data {name!r}.", "zh": "未知的数据 {name!r}。"},
+    "ins.err.char": {"en": "A character-level model cannot take the English instructions: it knows only the "
+                           "characters of the text it was trained on, and reads no GPT-2 tokens.",
+                     "zh": "字符级模型不能学习英文指令：它只认识训练文本里的字符，不认识 GPT-2 的词元。"},
+    "ins.err.needs_tang": {"en": "The Tang variant needs a Tang character model (pretrain one on the Tang poems, or "
+                                 "start from scratch): other models do not know the poems' characters.",
+                           "zh": "唐诗任务需要唐诗字符模型（先在唐诗上预训练一个，或从头训练）：其他模型不认识诗里的字。"},
+    "ins.err.context": {"en": "No poem fits in this model's context of {context} characters.",
+                        "zh": "没有一首诗能放进这个模型 {context} 个字符的上下文。"},
+    "ins.err.empty": {"en": "Type an instruction (or a title) first.", "zh": "请先输入指令（或题目）。"},
+    "ins.err.judge": {"en": "The judge could not score: {reason}", "zh": "评审模型无法打分：{reason}"},
+    "ins.notice.subset": {"en": "This model's vocabulary is only the tokens of its own training text: {share:.0%} of the "
+                                "instructions have pieces it cannot read (dropped). GPT-2's full BPE reads them all.",
+                          "zh": "这个模型的词表只有它自己训练文本中的词元：{share:.0%} 的指令里有它读不了的片段（已丢弃）。"
+                                "GPT-2 的完整 BPE 能读取全部内容。"},
+    "ins.notice.dropped": {"en": "{n} of {total} poems are longer than the model's context of {context} characters and "
+                                 "were left out (a poem cut in half teaches nothing).",
+                           "zh": "{total} 首诗中有 {n} 首超过模型 {context} 个字符的上下文，已略去（只剩半首的诗学不到东西）。"},
+    "ins.notice.not_tuned": {"en": "This model is not instruction-tuned: it will continue the prompt rather than answer.",
+                             "zh": "这个模型没有经过指令微调：它会续写提示，而不是回答。"},
+    "ins.try_title": {"en": "### Try it\nAn instruction (and an optional input) in, the response out. For a Tang model, "
+                            "type a title (simplified characters are converted).",
+                      "zh": "### 试一试\n输入指令（和可选的输入），得到回答。唐诗模型请输入一个题目（简体会自动转换）。"},
+    "ins.chat_model": {"en": "Model", "zh": "模型"},
+    "ins.chat_info": {"en": "your instruction-tuned model appears here when its fine-tune ends",
+                      "zh": "指令微调结束后，你的模型会出现在这里"},
+    "ins.instruction": {"en": "Instruction (or a poem's title)", "zh": "指令（或诗的题目）"},
+    "ins.default_instruction": {"en": "Rewrite the sentence using a simile.", "zh": "Rewrite the sentence using a simile."},
+    "ins.input": {"en": "Input (optional)", "zh": "输入（可选）"},
+    "ins.new_tokens": {"en": "tokens at most", "zh": "最多生成的词元数"},
+    "ins.ask": {"en": "Respond", "zh": "回答"},
+    "ins.response": {"en": "Response", "zh": "回答"},
+    "ins.eval_title": {"en": "### Evaluate on the test split\nThe model answers test items it never saw; each answer is "
+                             "scored by word overlap with the reference (a crude built-in score) and, if you give one, "
+                             "by a judge model (any OpenAI-compatible chat endpoint, such as a local Ollama) from 0 to 100.",
+                       "zh": "### 在测试集上评估\n模型回答它从没见过的测试题；每个回答按与参考答案的词重合度打分"
+                             "（简单的内置分数），如果提供了评审模型（任何兼容 OpenAI 的对话接口，比如本地的 Ollama），"
+                             "还会得到 0–100 的评审分。"},
+    "ins.test_items": {"en": "test items", "zh": "测试条数"},
+    "ins.use_judge": {"en": "also ask a judge model", "zh": "同时请评审模型打分"},
+    "ins.judge_url": {"en": "judge URL (chat-completions)", "zh": "评审接口 URL（chat-completions）"},
+    "ins.judge_model": {"en": "judge model", "zh": "评审模型名"},
+    "ins.judge_token": {"en": "token (only if the judge needs one; used for this request only)",
+                        "zh": "令牌（仅当评审接口需要；只用于这一次请求）"},
+    "ins.evaluate": {"en": "Evaluate", "zh": "评估"},
+    "ins.eval_summary": {"en": "{n} test item(s): mean word overlap **{f1:.2f}**.", "zh": "{n} 条测试题：平均词重合度 **{f1:.2f}**。"},
+    "ins.eval_judge": {"en": "Judge's mean score **{score:.1f}** / 100 over {n}.", "zh": "评审模型对 {n} 条的平均分 **{score:.1f}** / 100。"},
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {
