@@ -117,9 +117,11 @@ def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: t
 def lm_loss(model: nn.Module, input_batch: torch.Tensor, target_batch: torch.Tensor) -> torch.Tensor:
     """The trainer's next-token loss: `calc_loss_batch`'s value, computed in chunks
     when the logits would be large (on the CPU; a GPU's fused kernels handle it)."""
-    head = model.out_head.weight
-    n_logits = target_batch.numel() * head.shape[0]
-    if n_logits <= CHUNK_WHEN_ABOVE or input_batch.device.type != "cpu":
+    head = getattr(getattr(model, "out_head", None), "weight", None)
+    n_logits = target_batch.numel() * (head.shape[0] if head is not None else 0)
+    # A wrapped model (DistributedDataParallel) must be called as a whole, so that its
+    # gradients are averaged: it takes the plain path.
+    if n_logits <= CHUNK_WHEN_ABOVE or input_batch.device.type != "cpu" or head is None:
         logits = model(input_batch)
         return F.cross_entropy(logits.flatten(0, 1), target_batch.flatten(),
                                ignore_index=IGNORE_INDEX)

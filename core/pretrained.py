@@ -100,6 +100,70 @@ def load_weights_into_gpt(gpt: GPTModel, params: dict[str, torch.Tensor]) -> Non
         _assign(gpt.out_head.weight, head, "lm_head.weight")
 
 
+def gpt_to_hf_weights(gpt: GPTModel, gpt2_ids: list[int] | None = None,
+                      vocab_size: int | None = None) -> dict[str, torch.Tensor]:
+    """The inverse of `load_weights_into_gpt`: our weights under transformers' GPT-2 names.
+
+    Linear weights are transposed back into Conv1D's (in, out), W_query/W_key/W_value are
+    joined into `c_attn` (zero biases when the model has none), and the head is written
+    as `lm_head.weight`. With `gpt2_ids` (a subset-BPE model), row i of the token
+    embedding and of the head goes to GPT-2 id gpt2_ids[i] in matrices of `vocab_size`
+    rows; the rows of ids the model never had are zero.
+    """
+    def rows(weight: torch.Tensor) -> torch.Tensor:
+        weight = weight.detach().float().cpu()
+        if gpt2_ids is None:
+            return weight.clone()        # a tied head and embedding are written apart
+        full = torch.zeros(vocab_size, weight.shape[1])
+        full[torch.tensor(gpt2_ids)] = weight
+        return full
+
+    def t(w: torch.Tensor) -> torch.Tensor:
+        return w.detach().float().cpu().T.contiguous()
+
+    def bias(layer: torch.nn.Linear) -> torch.Tensor:
+        if layer.bias is None:
+            return torch.zeros(layer.weight.shape[0])
+        return layer.bias.detach().float().cpu()
+
+    out = {"transformer.wte.weight": rows(gpt.tok_emb.weight),
+           "transformer.wpe.weight": gpt.pos_emb.weight.detach().float().cpu().contiguous()}
+    for b, block in enumerate(gpt.trf_blocks):
+        p, att = f"transformer.h.{b}.", block.att
+        qkv = (att.W_query, att.W_key, att.W_value)
+        out[p + "attn.c_attn.weight"] = torch.cat([t(layer.weight) for layer in qkv], dim=1)
+        out[p + "attn.c_attn.bias"] = torch.cat([bias(layer) for layer in qkv])
+        out[p + "attn.c_proj.weight"] = t(att.out_proj.weight)
+        out[p + "attn.c_proj.bias"] = bias(att.out_proj)
+        out[p + "mlp.c_fc.weight"] = t(block.ff.layers[0].weight)
+        out[p + "mlp.c_fc.bias"] = bias(block.ff.layers[0])
+        out[p + "mlp.c_proj.weight"] = t(block.ff.layers[2].weight)
+        out[p + "mlp.c_proj.bias"] = bias(block.ff.layers[2])
+        for norm, ln in ((block.norm1, "ln_1"), (block.norm2, "ln_2")):
+            out[f"{p}{ln}.weight"] = norm.scale.detach().float().cpu()
+            out[f"{p}{ln}.bias"] = norm.shift.detach().float().cpu()
+    out["transformer.ln_f.weight"] = gpt.final_norm.scale.detach().float().cpu()
+    out["transformer.ln_f.bias"] = gpt.final_norm.shift.detach().float().cpu()
+    out["lm_head.weight"] = rows(gpt.out_head.weight)
+    return out
+
+
+def hf_config(cfg: GPTConfig, vocab_size: int | None = None, eos_id: int | None = None) -> dict:
+    """The inverse of `config_from_hf`: a transformers GPT-2 `config.json` for `cfg`.
+
+    The head is written separately (`tie_word_embeddings: false`), which loads the same
+    whether or not the model was tied."""
+    return {
+        "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+        "vocab_size": vocab_size or cfg.vocab_size, "n_positions": cfg.context_length,
+        "n_ctx": cfg.context_length, "n_embd": cfg.emb_dim, "n_layer": cfg.n_layers,
+        "n_head": cfg.n_heads, "n_inner": None, "activation_function": "gelu_new",
+        "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "layer_norm_epsilon": 1e-5,
+        "initializer_range": 0.02, "tie_word_embeddings": False,
+        "bos_token_id": eos_id, "eos_token_id": eos_id, "use_cache": True,
+    }
+
+
 def _cached_folder(repo_id: str, revision: str | None) -> Path | None:
     """The folder of an earlier download, if both files are in the local cache."""
     from huggingface_hub import hf_hub_download

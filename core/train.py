@@ -26,6 +26,7 @@ the last evaluation that was healthy.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
@@ -260,7 +261,8 @@ class Trainer:
                              f"process(es) × {cfg.grad_accum} micro-batch(es)")
         self.model, self.objective, self.cfg = model, objective, cfg
         self.raw_model = getattr(model, "module", model)
-        self.device = device or next(self.raw_model.parameters()).device
+        self.device = torch.device(device) if device is not None else \
+            next(self.raw_model.parameters()).device
         self.callbacks = callbacks or TrainCallbacks()
         self.stop_event = stop_event or threading.Event()
         self.pause_event = pause_event or threading.Event()
@@ -279,14 +281,23 @@ class Trainer:
     def _global_batch(self, step: int):
         return self.objective.batch(step, self.cfg.seed, self.cfg.batch_size)
 
+    def _autocast(self):
+        """bf16 autocast on a GPU that has it (matrix products in bf16, the rest fp32)."""
+        if self.device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def _micro_batches(self, step: int):
         """This process's share of step k's global batch, in `grad_accum` pieces."""
         x, y = self._global_batch(step)
         per_rank = self.cfg.batch_size // self.world_size
         x = x[self.rank * per_rank:(self.rank + 1) * per_rank]
         y = y[self.rank * per_rank:(self.rank + 1) * per_rank]
+        pin = self.device.type == "cuda"    # page-locked memory: the copy overlaps compute
         for xm, ym in zip(x.chunk(self.cfg.grad_accum), y.chunk(self.cfg.grad_accum)):
-            yield xm.to(self.device), ym.to(self.device)
+            if pin:
+                xm, ym = xm.pin_memory(), ym.pin_memory()
+            yield xm.to(self.device, non_blocking=pin), ym.to(self.device, non_blocking=pin)
 
     def snapshot_state(self) -> dict[str, torch.Tensor]:
         """A consistent copy of the weights, taken between steps."""
@@ -349,9 +360,14 @@ class Trainer:
             model.train()
             self.optimizer.zero_grad(set_to_none=True)
             loss_value, tokens, examples = 0.0, 0, 0
-            for xm, ym in self._micro_batches(self.step):
-                loss = self.objective.loss(model, xm, ym) / cfg.grad_accum
-                loss.backward()
+            for n, (xm, ym) in enumerate(self._micro_batches(self.step), 1):
+                # Under DistributedDataParallel, average gradients once, after the last
+                # micro-batch, not after each one.
+                sync = n == cfg.grad_accum or not hasattr(model, "no_sync")
+                with contextlib.nullcontext() if sync else model.no_sync():
+                    with self._autocast():
+                        loss = self.objective.loss(model, xm, ym) / cfg.grad_accum
+                    loss.backward()
                 loss_value += loss.item()
                 t, e = self.objective.counts(xm)
                 tokens, examples = tokens + t, examples + e
@@ -466,3 +482,8 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(max_steps=200, batch_size=8, lr=3e-3, warmup_steps=5, eval_every=10,
                         eval_batches=2, sample_every=20, sample_tokens=30),
 }
+
+
+if __name__ == "__main__":
+    from core.train_cli import main
+    raise SystemExit(main())

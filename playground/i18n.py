@@ -933,6 +933,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "ins.evaluate": {"en": "Evaluate", "zh": "评估"},
     "ins.eval_summary": {"en": "{n} test item(s): mean word overlap **{f1:.2f}**.", "zh": "{n} 条测试题：平均词重合度 **{f1:.2f}**。"},
     "ins.eval_judge": {"en": "Judge's mean score **{score:.1f}** / 100 over {n}.", "zh": "评审模型对 {n} 条的平均分 **{score:.1f}** / 100。"},
+    # --- export ---
+    "exp.title": {"en": "Take it away: transformers and the Hub", "zh": "带走模型：transformers 与 Hub"},
+    "exp.intro": {"en": "A zip of a folder that transformers' `GPT2LMHeadModel.from_pretrained` loads, with "
+                        "GPT-2's tokenizer files and a model card (a character model brings its vocabulary, "
+                        "which the app loads back). Give a repo and a token to upload it to the Hugging Face "
+                        "Hub; the token is used for that upload only.",
+                  "zh": "打包成一个文件夹，transformers 的 `GPT2LMHeadModel.from_pretrained` 可以直接加载，"
+                        "附带 GPT-2 分词器文件和模型卡（字符模型带上自己的字表，应用可以再加载回来）。"
+                        "填写仓库名和令牌即可上传到 Hugging Face Hub；令牌只用于这一次上传。"},
+    "exp.button": {"en": "Export for transformers (zip)", "zh": "导出为 transformers 格式（zip）"},
+    "exp.repo": {"en": "Hub repo (user/name)", "zh": "Hub 仓库（用户/名称）"},
+    "exp.token": {"en": "Hub token with write access (used once, not kept)", "zh": "有写权限的 Hub 令牌（只用一次，不保存）"},
+    "exp.push": {"en": "Export and push to the Hub", "zh": "导出并上传到 Hub"},
+    "exp.file": {"en": "transformers folder (zip)", "zh": "transformers 文件夹（zip）"},
+    "exp.done": {"en": "Exported the model at step {step:,}: download the zip below.",
+                 "zh": "已导出第 {step:,} 步的模型：请在下方下载 zip。"},
+    "exp.pushed": {"en": "Uploaded: {url}", "zh": "已上传：{url}"},
+    "exp.err": {"en": "The model could not be exported: {reason}", "zh": "无法导出模型：{reason}"},
+    "exp.err_hub": {"en": "{reason}", "zh": "{reason}"},
     # --- errors shared by tabs ---
     "err.empty_text": {"en": "Please type some text first.", "zh": "请先输入一些文本。"},
     "err.too_long": {

@@ -451,6 +451,7 @@ def build(ctx: AppContext) -> None:
                 save_btn = gr.Button(t("pre.save", lang))
                 download_files = gr.File(label=t("pre.download", lang), file_count="multiple",
                                          interactive=False)
+                tab.controls.export_box(ctx, lang, api_prefix="instruct_")
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
                 status_md = gr.Markdown(t("ins.no_job", lang))

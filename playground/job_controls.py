@@ -110,6 +110,37 @@ class JobControls:
             raise gr.Error(t("pre.err.save", lang, reason=err)) from err
         return [str(weights), str(weights.with_suffix(".json"))], t("pre.saved", lang, step=view.step)
 
+    @friendly
+    def export(self, request: gr.Request, learner, lang, repo_id=None, token=None):
+        """Handler: the job's model as a transformers folder (zipped), and on the Hub if a
+        repo and a token are given. The token is used for that upload and nowhere else."""
+        import shutil
+
+        from core.checkpoint import load_checkpoint
+        from core.export import ExportError, export_model, push_to_hub
+
+        owner = self.owner(learner, request, lang)
+        job = self.registry.get(owner)
+        if job is None:
+            raise gr.Error(t("pre.no_job", lang))
+        work = Path(tempfile.gettempdir()) / "llm-playground" / "exports" / uuid.uuid4().hex[:12]
+        try:
+            checkpoint = load_checkpoint(job.save(work / "checkpoint"))
+            folder = export_model(checkpoint.model, checkpoint.tokenizer,
+                                  work / safe_name(f"{job.spec.kind}-{job.spec.corpus}"),
+                                  checkpoint.meta)
+        except (ExportError, RuntimeError) as err:
+            raise gr.Error(t("exp.err", lang, reason=err)) from None
+        archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
+        message = t("exp.done", lang, step=checkpoint.step)
+        if repo_id:
+            try:
+                url = push_to_hub(folder, repo_id.strip(), token or "")
+            except ExportError as err:
+                raise gr.Error(t("exp.err_hub", lang, reason=err)) from None
+            message += "\n\n" + t("exp.pushed", lang, url=url)
+        return archive, message
+
     def poll(self, request, learner, lang, last_key, *extra) -> Polled | None:
         """The learner's job of this tab's kind, if it changed since `last_key`."""
         try:
@@ -135,3 +166,19 @@ class JobControls:
         if "save" in buttons:
             buttons["save"].click(self.save, who, [download, message],
                                   api_name=f"{api_prefix}save", concurrency_limit=4)
+
+    def export_box(self, ctx: AppContext, lang, api_prefix: str = "") -> None:
+        """An accordion to take the model away: transformers folder, Hub upload."""
+        with gr.Accordion(t("exp.title", lang), open=False):
+            gr.Markdown(t("exp.intro", lang))
+            export_btn = gr.Button(t("exp.button", lang))
+            with gr.Row():
+                repo_box = gr.Textbox(label=t("exp.repo", lang), placeholder="user/my-tiny-gpt")
+                token_box = gr.Textbox(label=t("exp.token", lang), type="password")
+            push_btn = gr.Button(t("exp.push", lang))
+            archive_file = gr.File(label=t("exp.file", lang), interactive=False)
+            export_md = gr.Markdown()
+        export_btn.click(self.export, [ctx.learner, ctx.lang], [archive_file, export_md],
+                         api_name=f"{api_prefix}export", concurrency_limit=2)
+        push_btn.click(self.export, [ctx.learner, ctx.lang, repo_box, token_box],
+                       [archive_file, export_md], api_name=f"{api_prefix}push", concurrency_limit=1)

@@ -304,6 +304,7 @@ def build(ctx: AppContext) -> None:
                                          interactive=False)
                 load_file = gr.File(label=t("pre.load", lang), file_types=[".safetensors"],
                                     type="filepath")
+                tab.controls.export_box(ctx, lang)
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
                 status_md = gr.Markdown(t("pre.no_job_yet", lang))
