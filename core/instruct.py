@@ -25,7 +25,8 @@ import torch
 from core.corpora import TANG_INP, TANG_INS, TANG_INSTRUCTION, TANG_RES, decode_upload
 from core.generate import eval_mode, generate
 from core.loss import IGNORE_INDEX, lm_loss
-from core.objectives import Sample, Task, batch_generator, register_objective
+from core.objectives import (NextTokenObjective, Sample, Task, batch_generator,
+                             register_objective)
 from core.tokenizer import Tokenizer
 
 RESPONSE = "\n\n### Response:\n"
@@ -180,7 +181,7 @@ def custom_collate_fn(batch, pad_token_id: int = 50256, ignore_index: int = IGNO
 
 # ----- the objective -----------------------------------------------------------------------
 
-class InstructionTuning:
+class InstructionTuning(NextTokenObjective):
     """Next-token loss on collated instruction items; samples answer fixed items."""
 
     name = "instruct"
@@ -204,12 +205,6 @@ class InstructionTuning:
     def batch(self, step, seed, batch_size):
         index = torch.randint(len(self.train), (batch_size,), generator=batch_generator(seed, step))
         return self.collate([self.train[i] for i in index.tolist()])
-
-    def loss(self, model, inputs, targets):
-        return lm_loss(model, inputs, targets)
-
-    def counts(self, inputs):
-        return inputs.numel(), inputs.shape[0]
 
     @torch.no_grad()
     def evaluate(self, model, device, batch_size, n_batches, final=False):

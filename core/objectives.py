@@ -62,7 +62,18 @@ def batch_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
-class LanguageModeling:
+class NextTokenObjective:
+    """What pretraining and instruction tuning share: the next-token loss (targets of
+    −100 skipped) and a count of every input token as seen."""
+
+    def loss(self, model, inputs, targets):
+        return lm_loss(model, inputs, targets)
+
+    def counts(self, inputs):
+        return inputs.numel(), inputs.shape[0]
+
+
+class LanguageModeling(NextTokenObjective):
     """Pretraining: predict every next token of random windows of one long text."""
 
     name = "lm"
@@ -86,12 +97,6 @@ class LanguageModeling:
     def batch(self, step, seed, batch_size):
         return random_batch(self.train_tokens, batch_size, self.context_length,
                             batch_generator(seed, step))
-
-    def loss(self, model, inputs, targets):
-        return lm_loss(model, inputs, targets)
-
-    def counts(self, inputs):
-        return inputs.numel(), inputs.shape[0]
 
     @torch.no_grad()
     def evaluate(self, model, device, batch_size, n_batches, final=False):

@@ -9,6 +9,7 @@ so the two cannot disagree.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import gradio as gr
@@ -59,3 +60,48 @@ def read_in(rng: Range, value, label: str, lang: str | None = None, whole: bool 
     """`value` checked against its control's Range."""
     reader = read_whole if whole else read_number
     return reader(value, label, rng.low, rng.high, lang)
+
+
+def widget_values(names, values, lang: str | None = None) -> dict:
+    """A handler's widget values by name: `names` is a tuple in the widgets' order, or a
+    dataclass whose field order is theirs. A gr.Error when their number is wrong."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(names):
+        names = [f.name for f in dataclasses.fields(names)]
+    if len(values) != len(names):
+        raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
+    return dict(zip(names, values))
+
+
+class TrainingRanges(NamedTuple):
+    """The ranges of a fine-tune's steps, batch, learning rate and seed."""
+
+    steps: Range
+    batch: Range
+    lr: Range
+    seed: Range = Range(0, 2**31 - 1, 123)
+
+    def read(self, v: dict, lang: str | None = None) -> "TrainingSettings":
+        """steps, batch, lr and seed of the widget values `v`, checked."""
+        return TrainingSettings(
+            steps=read_in(self.steps, v["steps"], t("spam.steps", lang), lang),
+            batch=read_in(self.batch, v["batch"], t("spam.batch", lang), lang),
+            lr=read_number(v["lr"], t("spam.lr", lang), self.lr.low, self.lr.high, lang),
+            seed=read_in(self.seed, v["seed"], t("spam.seed", lang), lang))
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """A fine-tune's steps, batch, peak learning rate and seed, checked."""
+
+    steps: int
+    batch: int
+    lr: float
+    seed: int
+
+    def apply(self, cfg):
+        """A TrainConfig with these settings (warm-up and evaluation within the run)."""
+        cfg = cfg.replace(max_steps=self.steps, batch_size=self.batch, lr=self.lr, seed=self.seed)
+        return cfg.replace(warmup_steps=min(cfg.warmup_steps, self.steps // 10),
+                           eval_every=min(cfg.eval_every, self.steps))

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import time
 from dataclasses import dataclass
@@ -38,8 +37,8 @@ from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer, toke
 from core.train import TrainConfig
 from playground.errors import friendly
 from playground.i18n import t
-from playground.inputs import Range, number_box, read_in, read_number, slider
-from playground.job_controls import JobControls, status_text
+from playground.inputs import Range, TrainingRanges, TrainingSettings, read_in, slider, widget_values
+from playground.job_controls import TrainingTab, status_text, training_widgets
 from playground.model_picker import ModelPicker, model_choices, resolve_model
 from playground.plots import loss_figure
 from playground.prompt import check_text, for_tang, is_tang, notices_md, shown
@@ -48,10 +47,8 @@ from playground.session import AppContext, learner_key
 BOOK, TANG, UPLOAD = "book", "tang", "upload"
 DATASETS = (BOOK, TANG, UPLOAD)
 SCRATCH = "scratch"
-STEPS = Range(1, 100_000, 300)
-BATCH = Range(1, 64, 8)
-LR = Range(1e-6, 1.0, 5e-4)
-SEED = Range(0, 2**31 - 1, 123)
+RANGES = TrainingRanges(steps=Range(1, 100_000, 300), batch=Range(1, 64, 8),
+                        lr=Range(1e-6, 1.0, 5e-4))
 NEW_TOKENS = Range(1, 400, 100)
 TEST_ITEMS = Range(1, 200, 5)
 MAX_UPLOAD_BYTES = 5_000_000
@@ -132,44 +129,33 @@ def _defaults(base: str) -> TrainConfig:
 
 @dataclass(frozen=True)
 class InstructSetup:
-    """The fine-tune's widgets, checked. The field order is the widgets' order."""
+    """The fine-tune's widgets, checked (`WIDGETS` is their order)."""
 
     dataset: str
     upload: object
     base: str
     mask_instruction: bool
-    steps: int
-    batch: int
-    lr: float
-    seed: int
+    training: TrainingSettings
+
+    WIDGETS = ("dataset", "upload", "base", "mask_instruction", "steps", "batch", "lr", "seed")
 
     @classmethod
     def read(cls, values, lang) -> "InstructSetup":
-        names = [f.name for f in dataclasses.fields(cls)]
-        if len(values) != len(names):
-            raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
-        v = dict(zip(names, values))
+        v = widget_values(cls.WIDGETS, values, lang)
         if v["dataset"] not in DATASETS:
             raise gr.Error(t("ins.err.dataset", lang, name=v["dataset"]))
-        return cls(dataset=v["dataset"], upload=v["upload"], base=v["base"],
-                   mask_instruction=bool(v["mask_instruction"]),
-                   steps=read_in(STEPS, v["steps"], t("spam.steps", lang), lang),
-                   batch=read_in(BATCH, v["batch"], t("spam.batch", lang), lang),
-                   lr=read_number(v["lr"], t("spam.lr", lang), LR.low, LR.high, lang),
-                   seed=read_in(SEED, v["seed"], t("spam.seed", lang), lang))
+        return cls(v["dataset"], v["upload"], v["base"], bool(v["mask_instruction"]),
+                   RANGES.read(v, lang))
 
 
 def _piece(tokenizer, token_id: int) -> str:
     return token_label(tokenizer.token_bytes(token_id), visible_space=True)
 
 
-class InstructTab:
+class InstructTab(TrainingTab):
     """The tab's handlers, over the registry in the app context."""
 
-    def __init__(self, ctx: AppContext):
-        self.ctx = ctx
-        self.registry = ctx.registry
-        self.controls = JobControls(ctx, "instruct")
+    kind = "instruct"
 
     @staticmethod
     def on_base(lang, base: str):
@@ -228,18 +214,15 @@ class InstructTab:
             if dropped:
                 notices.append(t("ins.notice.dropped", lang, n=dropped, total=len(dataset.train),
                                  context=model_cfg.context_length))
-        defaults = _defaults(setup.base)
-        train_cfg = defaults.replace(max_steps=setup.steps, batch_size=setup.batch, lr=setup.lr,
-                                     seed=setup.seed, warmup_steps=min(defaults.warmup_steps,
-                                                                       setup.steps // 10),
-                                     eval_every=min(defaults.eval_every, setup.steps))
+        train_cfg = setup.training.apply(_defaults(setup.base))
         task = instruction_task(train, dataset.val, tokenizer, model_cfg.context_length,
                                 setup.mask_instruction, max_new_tokens=train_cfg.sample_tokens)
         spec = JobSpec(t("ins.job_label", lang, base=base_label, data=t(f"ins.data.{setup.dataset}", lang)),
                        model_cfg, train_cfg, tokenizer, task, corpus=setup.dataset, kind="instruct",
                        init_state=base_state, tags=("instruction-tuned",), base_model=base_id)
         ahead = self.registry.submit(owner, TrainingJob(owner, spec, device=pick_device()))
-        message = t("pre.queued", lang, n=ahead) if ahead else t("ins.started", lang, seed=setup.seed)
+        message = t("pre.queued", lang, n=ahead) if ahead else t("ins.started", lang,
+                                                                  seed=train_cfg.seed)
         return "\n\n".join([message, *notices])
 
     def tick(self, request: gr.Request, learner, lang, simplified, last_key):
@@ -439,18 +422,8 @@ def build(ctx: AppContext) -> None:
                 base_picker = ModelPicker(ctx, label=t("spam.base", lang), info=t("ins.base_info", lang),
                                           extra=(("ins.base.scratch", SCRATCH),))
                 mask_cb = gr.Checkbox(False, label=t("ins.mask", lang))
-                steps_num = number_box(STEPS._replace(default=cfg0.max_steps), t("spam.steps", lang))
-                batch_sl = slider(BATCH._replace(default=cfg0.batch_size), t("spam.batch", lang))
-                lr_num = gr.Number(cfg0.lr, minimum=LR.low, maximum=LR.high, label=t("spam.lr", lang))
-                seed_num = number_box(SEED, t("spam.seed", lang))
-                with gr.Row():
-                    start_btn = gr.Button(t("spam.start", lang), variant="primary")
-                    pause_btn = gr.Button(t("pre.pause", lang))
-                    resume_btn = gr.Button(t("pre.resume_btn", lang))
-                    stop_btn = gr.Button(t("pre.stop", lang), variant="stop")
-                save_btn = gr.Button(t("pre.save", lang))
-                download_files = gr.File(label=t("pre.download", lang), file_count="multiple",
-                                         interactive=False)
+                steps_num, batch_sl, lr_num, seed_num = training_widgets(RANGES, cfg0, lang)
+                start_btn, control_btns, download_files = tab.controls.buttons(lang, "spam.start")
                 tab.controls.export_box(ctx, lang, api_prefix="instruct_")
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
@@ -496,8 +469,7 @@ def build(ctx: AppContext) -> None:
                  lr_num, seed_num]
         start_btn.click(tab.start, [*who, *setup], message_md, api_name="instruct_start",
                         concurrency_id="instruct-start", concurrency_limit=2)
-        tab.controls.wire(ctx, {"pause": pause_btn, "resume": resume_btn, "stop": stop_btn,
-                                "save": save_btn}, message_md, download_files, api_prefix="instruct_")
+        tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="instruct_")
         timer.tick(tab.tick, [*who, simplified_cb, last_key],
                    [loss_plot, status_md, responses_out, chat_picker.dropdown, last_key],
                    show_progress="hidden", concurrency_limit=None, api_name="instruct_poll")

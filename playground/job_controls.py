@@ -66,6 +66,17 @@ class Polled:
     key: tuple
 
 
+class TrainingTab:
+    """The base of a tab that trains: the registry, and the controls for its kind of job."""
+
+    kind = ""
+
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self.registry = ctx.registry
+        self.controls = JobControls(ctx, self.kind)
+
+
 class JobControls:
     """Pause / resume / stop / save and the poll, for the jobs of one `kind`."""
 
@@ -156,6 +167,19 @@ class JobControls:
                *extra)
         return Polled(job, view, key)
 
+    @staticmethod
+    def buttons(lang, start_key: str = "pre.start"):
+        """Start, pause, resume, stop and save buttons and the download box, laid out:
+        (start button, {"pause": …, "resume": …, "stop": …, "save": …}, download)."""
+        with gr.Row():
+            start = gr.Button(t(start_key, lang), variant="primary")
+            pause = gr.Button(t("pre.pause", lang))
+            resume = gr.Button(t("pre.resume_btn", lang))
+            stop = gr.Button(t("pre.stop", lang), variant="stop")
+        save = gr.Button(t("pre.save", lang))
+        download = gr.File(label=t("pre.download", lang), file_count="multiple", interactive=False)
+        return start, {"pause": pause, "resume": resume, "stop": stop, "save": save}, download
+
     def wire(self, ctx: AppContext, buttons: dict, message, download, api_prefix: str = "") -> None:
         """Connect pause / resume / stop / save buttons: {"pause": button, …, "save": button}."""
         who = [ctx.learner, ctx.lang]
@@ -182,3 +206,15 @@ class JobControls:
                          api_name=f"{api_prefix}export", concurrency_limit=2)
         push_btn.click(self.export, [ctx.learner, ctx.lang, repo_box, token_box],
                        [archive_file, export_md], api_name=f"{api_prefix}push", concurrency_limit=1)
+
+
+def training_widgets(ranges, defaults, lang):
+    """The steps, batch, learning-rate and seed widgets of a fine-tune, from its ranges
+    and its default TrainConfig."""
+    from playground.inputs import number_box, slider
+
+    return (number_box(ranges.steps._replace(default=defaults.max_steps), t("spam.steps", lang)),
+            slider(ranges.batch._replace(default=defaults.batch_size), t("spam.batch", lang)),
+            gr.Number(defaults.lr, minimum=ranges.lr.low, maximum=ranges.lr.high,
+                      label=t("spam.lr", lang)),
+            number_box(ranges.seed, t("spam.seed", lang)))

@@ -8,7 +8,6 @@ polls it once a second. Choosing a corpus chooses the settings that tell its sto
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -29,8 +28,8 @@ from core.runtime import pick_device
 from core.train import TRAIN_PRESETS
 from playground.errors import USER_ERRORS, friendly, message_for
 from playground.i18n import t
-from playground.job_controls import JobControls, status_text
-from playground.inputs import Range, number_box, read_in, read_number, slider
+from playground.job_controls import TrainingTab, status_text
+from playground.inputs import Range, number_box, read_in, read_number, slider, widget_values
 from playground.plots import loss_figure, samples_html
 from playground.session import AppContext, learner_key
 
@@ -72,10 +71,7 @@ class PretrainSetup:
 
     @classmethod
     def read(cls, values, lang) -> "PretrainSetup":
-        names = [f.name for f in dataclasses.fields(cls)]
-        if len(values) != len(names):
-            raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
-        v = dict(zip(names, values))
+        v = widget_values(cls, values, lang)
         if v["tokenizer"] not in TOKENIZER_KINDS:
             raise gr.Error(t("pre.err.tokenizer", lang, kind=v["tokenizer"]))
         if v["preset"] not in PRESETS:
@@ -132,13 +128,10 @@ def sample_text(text: str, tokenizer_name: str, simplified: bool) -> str:
     return to_simplified(text) if simplified and tokenizer_name.startswith("tang") else text
 
 
-class Pretrain:
+class Pretrain(TrainingTab):
     """The tab's handlers, over the registry in the app context."""
 
-    def __init__(self, ctx: AppContext):
-        self.ctx = ctx
-        self.registry = ctx.registry
-        self.controls = JobControls(ctx, "pretrain")
+    kind = "pretrain"
 
     def owner(self, learner, request, lang) -> str:
         return learner_key(learner, request, lang)
@@ -293,15 +286,7 @@ def build(ctx: AppContext) -> None:
                 defaults = [w.value for w in setup_widgets]
                 setup_md = gr.Markdown(tab.describe(lang, *defaults))
                 resume_cb = gr.Checkbox(False, label=t("pre.resume", lang))
-                with gr.Row():
-                    start_btn = gr.Button(t("pre.start", lang), variant="primary")
-                    pause_btn = gr.Button(t("pre.pause", lang))
-                    resume_btn = gr.Button(t("pre.resume_btn", lang))
-                    stop_btn = gr.Button(t("pre.stop", lang), variant="stop")
-                with gr.Row():
-                    save_btn = gr.Button(t("pre.save", lang))
-                download_files = gr.File(label=t("pre.download", lang), file_count="multiple",
-                                         interactive=False)
+                start_btn, control_btns, download_files = tab.controls.buttons(lang)
                 load_file = gr.File(label=t("pre.load", lang), file_types=[".safetensors"],
                                     type="filepath")
                 tab.controls.export_box(ctx, lang)
@@ -329,8 +314,7 @@ def build(ctx: AppContext) -> None:
               trigger_mode="always_last", concurrency_limit=None)
         start_btn.click(tab.start, [*who, *setup_widgets, resume_cb], message_md, api_name="start",
                         concurrency_id="pretrain-start", concurrency_limit=2)
-        tab.controls.wire(ctx, {"pause": pause_btn, "resume": resume_btn, "stop": stop_btn,
-                                "save": save_btn}, message_md, download_files)
+        tab.controls.wire(ctx, control_btns, message_md, download_files)
         load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
                          concurrency_limit=2)
         poll_inputs = [*who, log_cb, simplified_cb, last_key]

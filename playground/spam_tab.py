@@ -11,7 +11,6 @@ token by how much it pushed the verdict (leaving that one token out).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import gradio as gr
@@ -25,8 +24,9 @@ from core.runtime import pick_device
 from core.tokenizer import CharTokenizer
 from playground.errors import friendly
 from playground.i18n import t
-from playground.inputs import Range, number_box, read_in, read_number, slider
-from playground.job_controls import JobControls, status_text
+from playground.inputs import (Range, TrainingRanges, TrainingSettings, read_number, slider,
+                               widget_values)
+from playground.job_controls import TrainingTab, status_text, training_widgets
 from playground.model_picker import ModelPicker, model_choices, resolve_model
 from playground.plots import loss_figure, metric_figure
 from playground.plots.classifier import confusion_figure, why_html
@@ -34,10 +34,8 @@ from playground.prompt import cut_notice, notices_md, read_prompt, token_text
 from playground.session import AppContext, learner_key
 
 SCRATCH = "scratch"
-STEPS = Range(1, 100_000, 300)
-BATCH = Range(1, 64, 32)
-LR = Range(1e-6, 1.0, 1e-3)
-SEED = Range(0, 2**31 - 1, 123)
+RANGES = TrainingRanges(steps=Range(1, 100_000, 300), batch=Range(1, 64, 32),
+                        lr=Range(1e-6, 1.0, 1e-3))
 THRESHOLD = Range(0.01, 0.99, 0.5, 0.01)
 MAX_MESSAGE_CHARS = 2_000
 EXAMPLES = ("spam.example.1", "spam.example.2", "spam.example.3", "spam.example.4")
@@ -45,28 +43,20 @@ EXAMPLES = ("spam.example.1", "spam.example.2", "spam.example.3", "spam.example.
 
 @dataclass(frozen=True)
 class SpamSetup:
-    """The fine-tune's widgets, checked. The field order is the widgets' order."""
+    """The fine-tune's widgets, checked (`WIDGETS` is their order)."""
 
     base: str
     trainable: str
-    steps: int
-    batch: int
-    lr: float
-    seed: int
+    training: TrainingSettings
+
+    WIDGETS = ("base", "trainable", "steps", "batch", "lr", "seed")
 
     @classmethod
     def read(cls, values, lang) -> "SpamSetup":
-        names = [f.name for f in dataclasses.fields(cls)]
-        if len(values) != len(names):
-            raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
-        v = dict(zip(names, values))
+        v = widget_values(cls.WIDGETS, values, lang)
         if v["trainable"] not in TRAINABLE:
             raise gr.Error(t("spam.err.trainable", lang, value=v["trainable"]))
-        return cls(base=v["base"], trainable=v["trainable"],
-                   steps=read_in(STEPS, v["steps"], t("spam.steps", lang), lang),
-                   batch=read_in(BATCH, v["batch"], t("spam.batch", lang), lang),
-                   lr=read_number(v["lr"], t("spam.lr", lang), LR.low, LR.high, lang),
-                   seed=read_in(SEED, v["seed"], t("spam.seed", lang), lang))
+        return cls(v["base"], v["trainable"], RANGES.read(v, lang))
 
 
 def _defaults_for(base: str) -> tuple[str, object]:
@@ -77,13 +67,10 @@ def _defaults_for(base: str) -> tuple[str, object]:
     return "last-block", CLASSIFIER_TRAINING["pretrained"]
 
 
-class SpamTab:
+class SpamTab(TrainingTab):
     """The tab's handlers, over the registry in the app context."""
 
-    def __init__(self, ctx: AppContext):
-        self.ctx = ctx
-        self.registry = ctx.registry
-        self.controls = JobControls(ctx, "classifier")
+    kind = "classifier"
 
     @staticmethod
     def on_base(lang, base: str):
@@ -99,10 +86,7 @@ class SpamTab:
         self.registry.touch(owner)
         splits = sms_spam_splits()
         _, defaults = _defaults_for(setup.base)
-        train_cfg = defaults.replace(max_steps=setup.steps, batch_size=setup.batch, lr=setup.lr,
-                                     seed=setup.seed)
-        train_cfg = train_cfg.replace(warmup_steps=min(train_cfg.warmup_steps, setup.steps // 10),
-                                      eval_every=min(train_cfg.eval_every, setup.steps))
+        train_cfg = setup.training.apply(defaults)
         notes = []
         if setup.base == SCRATCH:
             tokenizer = scratch_tokenizer(splits[0])
@@ -125,7 +109,7 @@ class SpamTab:
                                base_state=base_state, base_model=base_id)
         ahead = self.registry.submit(owner, TrainingJob(owner, spec, device=pick_device()))
         message = t("pre.queued", lang, n=ahead) if ahead else t("spam.started", lang,
-                                                                  seed=setup.seed)
+                                                                  seed=train_cfg.seed)
         return "\n\n".join([message, *notes])
 
     def tick(self, request: gr.Request, learner, lang, last_key):
@@ -196,18 +180,8 @@ def build(ctx: AppContext) -> None:
                                           extra=(("spam.base.scratch", SCRATCH),))
                 trainable_radio = gr.Radio([(t(f"spam.trainable.{k}", lang), k) for k in TRAINABLE],
                                            value=trainable0, label=t("spam.trainable", lang))
-                steps_num = number_box(STEPS._replace(default=cfg0.max_steps), t("spam.steps", lang))
-                batch_sl = slider(BATCH._replace(default=cfg0.batch_size), t("spam.batch", lang))
-                lr_num = gr.Number(cfg0.lr, minimum=LR.low, maximum=LR.high, label=t("spam.lr", lang))
-                seed_num = number_box(SEED, t("spam.seed", lang))
-                with gr.Row():
-                    start_btn = gr.Button(t("spam.start", lang), variant="primary")
-                    pause_btn = gr.Button(t("pre.pause", lang))
-                    resume_btn = gr.Button(t("pre.resume_btn", lang))
-                    stop_btn = gr.Button(t("pre.stop", lang), variant="stop")
-                save_btn = gr.Button(t("pre.save", lang))
-                download_files = gr.File(label=t("pre.download", lang), file_count="multiple",
-                                         interactive=False)
+                steps_num, batch_sl, lr_num, seed_num = training_widgets(RANGES, cfg0, lang)
+                start_btn, control_btns, download_files = tab.controls.buttons(lang, "spam.start")
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
                 status_md = gr.Markdown(t("spam.no_job", lang))
@@ -242,8 +216,7 @@ def build(ctx: AppContext) -> None:
                                     api_visibility="private", concurrency_limit=None)
         start_btn.click(tab.start, [*who, *setup_widgets], message_md, api_name="spam_start",
                         concurrency_id="spam-start", concurrency_limit=2)
-        tab.controls.wire(ctx, {"pause": pause_btn, "resume": resume_btn, "stop": stop_btn,
-                                "save": save_btn}, message_md, download_files, api_prefix="spam_")
+        tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="spam_")
         timer.tick(tab.tick, [*who, last_key],
                    [loss_plot, accuracy_plot, status_md, results_md, confusion_plot,
                     classifier_picker.dropdown, last_key],

@@ -75,6 +75,35 @@ def seeded():
     return 123
 
 
+@pytest.fixture
+def make_tab(tmp_path, monkeypatch):
+    """make_tab(TabClass) → the tab's controller over a fresh registry; jobs stopped after."""
+    from core.jobs import JobRegistry
+    from playground.session import AppContext
+    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path / "runs"))
+    made = []
+
+    def make(cls):
+        made.append(cls(AppContext(JobRegistry(max_running=2))))
+        return made[-1]
+    yield make
+    for tab in made:
+        for job in tab.registry.running_jobs():
+            job.stop()
+
+
+def poll_until_finished(tick, status_index: int, timeout: float = 150):
+    """Call a tab's timer handler `tick(last_key)` until its status output says finished."""
+    deadline, key = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        out = tick(key)
+        key = out[-1]
+        if "finished" in str(out[status_index]):
+            return out
+        time.sleep(0.5)
+    raise AssertionError("the job did not finish in time")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

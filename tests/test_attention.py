@@ -229,18 +229,18 @@ def test_api_heatmaps_and_snapshots_during_a_tiny_job(live_app):
 def test_browser_shows_both_attention_views(live_app):
     from browser import open_page, outside_requests, save_screenshot
 
+    def wait_for_heatmaps(n: int) -> None:   # drawn by plotly, not a fixed sleep
+        page.wait_for_function(
+            "n => document.querySelectorAll('.js-plotly-plot .heatmaplayer image, "
+            ".js-plotly-plot .hm image').length >= n", arg=n, timeout=60_000)
+
     with open_page(live_app, viewport=(1400, 1000)) as (page, requests):
         page.get_by_role("tab", name="Attention").click()
-        # the tab draws its defaults on opening: wait for plotly's heatmaps
-        page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot .heatmaplayer image, "
-            ".js-plotly-plot .hm image').length >= 4", timeout=60_000)
+        wait_for_heatmaps(4)                  # the tab draws its defaults on opening
         page.get_by_text("first token", exact=False).first.wait_for()
         save_screenshot(page, "attention-tab.png")
         page.get_by_role("button", name="Show positional encodings").click()
-        page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot .heatmaplayer image, "
-            ".js-plotly-plot .hm image').length >= 6", timeout=60_000)
+        wait_for_heatmaps(6)
         page.get_by_text("Waves", exact=False).first.scroll_into_view_if_needed()
         save_screenshot(page, "attention-positions.png")
         assert outside_requests(requests) == []

@@ -112,26 +112,14 @@ def test_a_fine_tune_of_a_small_random_gpt2_beats_chance_on_validation(data_dir,
 # ----- the tab ---------------------------------------------------------------------------
 
 @pytest.fixture
-def spam_tab(tmp_path, monkeypatch):
-    from core.jobs import JobRegistry
-    from playground.session import AppContext
+def spam_tab(make_tab):
     from playground.spam_tab import SpamTab
-    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path))
-    tab = SpamTab(AppContext(JobRegistry(max_running=2)))
-    yield tab
-    for job in tab.registry.running_jobs():
-        job.stop()
+    return make_tab(SpamTab)
 
 
-def _wait_finished(tab, learner, timeout=120):
-    deadline, key = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        out = tab.tick(None, learner, "en", key)
-        key = out[-1]
-        if "finished" in str(out[2]):
-            return out
-        time.sleep(0.5)
-    raise AssertionError("the fine-tune did not finish")
+def _wait_finished(tab, learner):
+    from conftest import poll_until_finished
+    return poll_until_finished(lambda key: tab.tick(None, learner, "en", key), 2)
 
 
 def test_a_fine_tune_from_scratch_then_try_it(spam_tab, data_dir):

@@ -98,26 +98,14 @@ def test_word_overlap_score():
 # ----- the tab ---------------------------------------------------------------------------
 
 @pytest.fixture
-def tab(tmp_path, monkeypatch):
-    from core.jobs import JobRegistry
+def tab(make_tab):
     from playground.instruct_tab import InstructTab
-    from playground.session import AppContext
-    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path))
-    instruct = InstructTab(AppContext(JobRegistry(max_running=2)))
-    yield instruct
-    for job in instruct.registry.running_jobs():
-        job.stop()
+    return make_tab(InstructTab)
 
 
-def _finish(tab, learner, timeout=150):
-    deadline, key = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        out = tab.tick(None, learner, "en", False, key)
-        key = out[-1]
-        if "finished" in str(out[1]):
-            return out
-        time.sleep(0.5)
-    raise AssertionError("the fine-tune did not finish")
+def _finish(tab, learner):
+    from conftest import poll_until_finished
+    return poll_until_finished(lambda key: tab.tick(None, learner, "en", False, key), 1)
 
 
 def test_inspector_shows_both_masking_choices(tab, data_dir):

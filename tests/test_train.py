@@ -54,26 +54,25 @@ def test_samples_come_from_a_fixed_prompt(setup):
     assert all(s.text.startswith("the ") for s in samples)
 
 
-def test_stop_ends_within_one_step(setup):
-    stop = threading.Event()
-    steps = []
+def record_steps_and_set_at(step: int):
+    """(steps seen, an event, an on_step callback that sets the event at `step`)."""
+    steps, event = [], threading.Event()
 
     def on_step(info):
         steps.append(info.step)
-        if info.step == 3:
-            stop.set()
+        if info.step == step:
+            event.set()
+    return steps, event, on_step
+
+
+def test_stop_ends_within_one_step(setup):
+    steps, stop, on_step = record_steps_and_set_at(3)
     result = make_trainer(setup, 1000, TrainCallbacks(on_step=on_step), stop_event=stop).run()
     assert result.status == "stopped" and result.step == 3 and steps[-1] == 3
 
 
 def test_pause_holds_and_resume_continues(setup):
-    pause = threading.Event()
-    steps = []
-
-    def on_step(info):
-        steps.append(info.step)
-        if info.step == 2:
-            pause.set()
+    steps, pause, on_step = record_steps_and_set_at(2)
     trainer = make_trainer(setup, 6, TrainCallbacks(on_step=on_step), pause_event=pause)
     thread = threading.Thread(target=trainer.run)
     thread.start()
