@@ -28,7 +28,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from core.config import GPTConfig
-from core.model import GPTModel, build_model, head_is_tied, model_head
+from core.model import GPTModel, empty_model, head_is_tied, model_head
 from core.tokenizer import Tokenizer, tokenizer_from_spec
 
 FORMAT = "llm-playground/1"
@@ -198,7 +198,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu",
     tensors = _read_tensors(weights_path)
     model_tensors = {k: v for k, v in tensors.items() if not k.startswith(OPTIM_PREFIX)}
     try:
-        model = build_model(cfg, meta.get("head"))
+        model = empty_model(cfg, meta.get("head"))
     except ValueError as err:
         raise CheckpointError(f"{weights_path.name} has an unusable head: {err}") from err
     load_state_checked(model, model_tensors)

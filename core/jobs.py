@@ -41,7 +41,7 @@ from core.estimates import (MemoryEstimate, available_memory, estimate_training_
                             job_memory_cap, largest_batch_that_fits)
 from core.job_process import JobPayload, job_context, run_job
 from core.kv_cache import use_decode_layout
-from core.model import LM_HEAD, build_model, head_is_tied
+from core.model import LM_HEAD, build_model, empty_model, head_is_tied
 from core.objectives import Task
 from core.runtime import release_memory, threads_per_job
 from core.tokenizer import Tokenizer
@@ -440,7 +440,9 @@ class TrainingJob:
 
     def _model_from_shared(self):
         """A frozen model with the weights now in shared memory (for generating)."""
-        model = build_model(self.spec.model_cfg, self.spec.head)
+        # Laid out for decoding before the weights arrive: one copy, straight into place.
+        model = use_decode_layout(empty_model(self.spec.model_cfg, self.spec.head),
+                                  keep_values=False)
         # A process killed while copying would hold the lock for ever: wait, not hang.
         if not self._shared_lock.acquire(timeout=10):
             raise TimeoutError("the job's weights are locked by a process that is gone")
@@ -448,8 +450,7 @@ class TrainingJob:
             load_state_checked(model, self._shared)
         finally:
             self._shared_lock.release()
-        model.eval().requires_grad_(False)
-        return use_decode_layout(model)
+        return model.eval().requires_grad_(False)
 
     def final_model(self):
         """The weights the job ended with (None while it runs or if they are gone)."""

@@ -139,24 +139,26 @@ def forward_cached(model: GPTModel, idx: torch.Tensor, cache: KVCache) -> torch.
     return F.linear(F.layer_norm(x[:, -1, :], shape, norm_w, norm_b, eps), head)
 
 
-def use_decode_layout(model: GPTModel) -> GPTModel:
+def use_decode_layout(model: GPTModel, keep_values: bool = True) -> GPTModel:
     """Re-lay every linear weight input-major, in place (same values and shapes).
 
     For models that only generate from now on. Training still works on the result,
     only a little slower; a tied head shares the token embedding, which embedding
-    look-ups read as well in either layout.
+    look-ups read as well in either layout. With `keep_values=False` the new storage
+    is left empty, for a model whose weights are about to be loaded anyway.
     """
     done: set[int] = set()
+    relay = _relayed if keep_values else _relayed_empty
     with torch.no_grad():
         for block in model.trf_blocks:
-            _stack_qkv_in_place(block.att)
+            _stack_qkv_in_place(block.att, keep_values)
             done |= {id(block.att.W_query.weight), id(block.att.W_key.weight),
                      id(block.att.W_value.weight)}
         for module in model.modules():
             if not isinstance(module, nn.Linear) or id(module.weight) in done:
                 continue
             old = module.weight
-            new = nn.Parameter(old.detach().T.contiguous().T, requires_grad=old.requires_grad)
+            new = nn.Parameter(relay(old.detach()), requires_grad=old.requires_grad)
             module.weight = new
             if old is model.tok_emb.weight:
                 model.tok_emb.weight = new
@@ -164,10 +166,23 @@ def use_decode_layout(model: GPTModel) -> GPTModel:
     return model
 
 
-def _stack_qkv_in_place(att: MultiHeadAttention) -> None:
+def _relayed(weight: torch.Tensor) -> torch.Tensor:
+    return weight.T.contiguous().T          # same values, input-major in memory
+
+
+def _relayed_empty(weight: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(weight.T, memory_format=torch.contiguous_format).T
+
+
+def _stack_qkv_in_place(att: MultiHeadAttention, keep_values: bool = True) -> None:
     """Store W_query, W_key and W_value as three views of one input-major (C, 3C)
     matrix, so a generation step multiplies once and no copy is made per cache."""
-    weight, bias = stacked_qkv(att)                     # (3C, C), input-major storage
+    if keep_values:
+        weight, bias = stacked_qkv(att)                 # (3C, C), input-major storage
+    else:
+        C_in = att.W_query.weight.shape[1]
+        weight = _relayed_empty(att.W_query.weight.new_empty(3 * att.d_out, C_in))
+        bias = att.W_query.bias.new_empty(3 * att.d_out) if att.W_query.bias is not None else None
     C = att.d_out
     for i, layer in enumerate((att.W_query, att.W_key, att.W_value)):
         requires_grad = layer.weight.requires_grad

@@ -328,6 +328,24 @@ def build_model(cfg: GPTConfig, head: dict | None = None, fast: bool = True) -> 
     return model
 
 
+def empty_model(cfg: GPTConfig, head: dict | None = None) -> GPTModel:
+    """`build_model` with uninitialised weights, for `load_state_dict` to fill.
+
+    Drawing GPT-2 124M's 124M random starting numbers takes seconds on a CPU; a model
+    about to receive weights does not need them."""
+    with torch.device("meta"):
+        model = build_model(cfg, head)
+    tied = head_is_tied(model)
+    model = model.to_empty(device="cpu")
+    for module in model.modules():
+        if isinstance(module, MultiHeadAttention):      # buffers are not in a state dict
+            module.mask = torch.triu(torch.ones(cfg.context_length, cfg.context_length,
+                                                dtype=torch.bool), 1)
+    if tied:
+        model.out_head.weight = model.tok_emb.weight
+    return model
+
+
 def model_head(model: nn.Module) -> dict:
     """The head description of a model made by `build_model` (a language model otherwise)."""
     return dict(getattr(model, "head", LM_HEAD))
