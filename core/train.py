@@ -467,7 +467,7 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
     "shakespeare-char": TrainConfig(max_steps=8000, batch_size=48, lr=6e-3, warmup_steps=50,
                                     eval_every=50, sample_every=100, sample_tokens=100,
                                     sample_temperature=0.7),
-    "tang-char": TrainConfig(max_steps=6000, batch_size=64, lr=8e-3, warmup_steps=50,
+    "tang-char": TrainConfig(max_steps=6000, batch_size=48, lr=8e-3, warmup_steps=50,
                              eval_every=50, sample_every=100, sample_tokens=64),
     # The tutorial's own settings (batch 16, AdamW 1e-3).
     "tang-tutorial": TrainConfig(max_steps=5000, batch_size=16, lr=1e-3, warmup_steps=0,

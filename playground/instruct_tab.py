@@ -53,7 +53,7 @@ NEW_TOKENS = Range(1, 400, 100)
 TEST_ITEMS = Range(1, 200, 5)
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_INSTRUCTION_CHARS = 2_000
-TANG_TRAIN_ITEMS = 3_000           # of the tutorial's 12,752 items: a few minutes' worth
+TANG_TRAIN_ITEMS = 5_000           # poems that fit the context, of the tutorial's 12,752 items
 SCRATCH_CONFIG = GPTConfig(vocab_size=2, context_length=256, emb_dim=128, n_heads=4,
                            n_layers=3, drop_rate=0.0)
 TRAINING = {
@@ -82,7 +82,7 @@ class Dataset:
 def load_dataset(name: str, upload, lang) -> Dataset:
     if name == TANG:
         train, val = tang_instructions()
-        train = [split_tang_item(x) for x in train[:TANG_TRAIN_ITEMS]]
+        train = [split_tang_item(x) for x in train]
         val = [split_tang_item(x) for x in val]
         test = val[len(val) // 2:]
         return Dataset(TANG, train, val[:len(val) // 2], test,
@@ -204,18 +204,18 @@ class InstructTab(TrainingTab):
             base_state = picked.model.state_dict()
             base_id = picked.saved.id if picked.saved is not None else None
             base_label = picked.label
-        train, dropped = dataset.train, 0
+        train, val = dataset.train, dataset.val
         if dataset.tang:                 # a poem cut in half teaches nothing: keep whole ones
-            train = [pair for pair in dataset.train
-                     if len(tokenizer.encode(pair[0] + pair[1])) < model_cfg.context_length]
-            dropped = len(dataset.train) - len(train)
+            fits = lambda pairs: [pair for pair in pairs  # noqa: E731
+                                  if len(tokenizer.encode(pair[0] + pair[1])) < model_cfg.context_length]
+            train, val = fits(dataset.train), fits(dataset.val) or dataset.val[:3]
             if not train:
                 raise gr.Error(t("ins.err.context", lang, context=model_cfg.context_length))
-            if dropped:
-                notices.append(t("ins.notice.dropped", lang, n=dropped, total=len(dataset.train),
-                                 context=model_cfg.context_length))
+            notices.append(t("ins.notice.dropped", lang, n=len(dataset.train) - len(train),
+                             total=len(dataset.train), context=model_cfg.context_length))
+            train = train[:TANG_TRAIN_ITEMS]
         train_cfg = setup.training.apply(_defaults(setup.base))
-        task = instruction_task(train, dataset.val, tokenizer, model_cfg.context_length,
+        task = instruction_task(train, val, tokenizer, model_cfg.context_length,
                                 setup.mask_instruction, max_new_tokens=train_cfg.sample_tokens)
         spec = JobSpec(t("ins.job_label", lang, base=base_label, data=t(f"ins.data.{setup.dataset}", lang)),
                        model_cfg, train_cfg, tokenizer, task, corpus=setup.dataset, kind="instruct",
