@@ -46,7 +46,7 @@ def main() -> None:
 
     import gradio as gr
 
-    from core.job_process import warm_up
+    from core.jobs import warm_up
     from core.runtime import configure_cpu_threads, keep_freed_memory
 
     configure_cpu_threads()

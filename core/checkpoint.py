@@ -18,6 +18,7 @@ safetensors holds only tensors and text: loading it runs no code (unlike pickle)
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from core.tokenizer import Tokenizer, tokenizer_from_spec
 FORMAT = "llm-playground/1"
 META_KEY = "llm_playground"
 OPTIM_PREFIX = "optimizer/"
+MAX_HEADER_BYTES = 100_000_000        # safetensors' own limit
 
 
 class CheckpointError(ValueError):
@@ -148,13 +150,34 @@ def read_meta(path: str | os.PathLike) -> dict:
     return meta
 
 
-def _read_tensors(weights_path: Path) -> dict[str, torch.Tensor]:
+def _read_tensors(weights_path: Path, optimizer: bool = True) -> dict[str, torch.Tensor]:
     try:
         with safe_open(str(weights_path), framework="pt") as f:
-            return {k: f.get_tensor(k) for k in f.keys()}
+            return {k: f.get_tensor(k) for k in f.keys()
+                    if optimizer or not k.startswith(OPTIM_PREFIX)}
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(
             f"{weights_path.name} could not be read (truncated or damaged?): {err}") from err
+
+
+def model_memory(path: str | os.PathLike) -> int:
+    """Bytes the checkpoint's model takes in memory once loaded (float32 weights), from
+    the safetensors header alone (its first 8 bytes give the length of a JSON table of
+    every tensor's shape): no tensor is read. Check it before loading a file."""
+    weights_path, _ = checkpoint_paths(path)
+    try:
+        with open(weights_path, "rb") as fh:
+            length = int.from_bytes(fh.read(8), "little")
+            if not 0 < length <= MAX_HEADER_BYTES:
+                raise ValueError(f"a header of {length} bytes")
+            header = json.loads(fh.read(length))
+        if META_KEY not in (header.get("__metadata__") or {}):
+            raise ValueError("not an LLM Playground checkpoint")
+        shapes = [entry["shape"] for name, entry in header.items()
+                  if name != "__metadata__" and not name.startswith(OPTIM_PREFIX)]
+        return sum(math.prod(shape) for shape in shapes) * 4
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"{weights_path.name} has no readable header: {err}") from err
 
 
 def load_state_checked(model: torch.nn.Module, tensors: dict[str, torch.Tensor]) -> None:
@@ -195,7 +218,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu",
     if tokenizer.n_vocab != cfg.vocab_size:
         raise CheckpointError(
             f"tokenizer has {tokenizer.n_vocab} tokens but the model's vocab_size is {cfg.vocab_size}")
-    tensors = _read_tensors(weights_path)
+    tensors = _read_tensors(weights_path, optimizer=optimizer_factory is not None)
     model_tensors = {k: v for k, v in tensors.items() if not k.startswith(OPTIM_PREFIX)}
     try:
         model = empty_model(cfg, meta.get("head"))

@@ -31,7 +31,7 @@ from torch import nn
 from core.config import GPTConfig
 from core.generate import eval_mode
 from core.model import GPTModel
-from core.objectives import Task, batch_generator, register_objective
+from core.objectives import ObjectiveContext, Task, batch_generator
 from core.tokenizer import SubsetBPETokenizer, Tokenizer
 from core.train import TrainConfig
 
@@ -248,14 +248,12 @@ def classification_task(train: list[LabelledText], val: list[LabelledText],
     return Task("classify", data)
 
 
-def _classification(task: Task, tokenizer: Tokenizer, context_length: int) -> Classification:
-    data = task.data
+def classification(ctx: ObjectiveContext) -> Classification:
+    """The builder of the classifier's objective (the objective table's "classify")."""
+    data = ctx.task.data
     parts = {name: EncodedTexts(**data[name]) if data.get(name) else None
              for name in ("train", "val", "test")}
     return Classification(parts["train"], parts["val"], parts["test"], data["classes"])
-
-
-register_objective("classify", _classification)
 
 
 # ----- using a classifier ----------------------------------------------------------------
@@ -323,23 +321,3 @@ CLASSIFIER_TRAINING = {
 def scratch_tokenizer(train: list[LabelledText]) -> SubsetBPETokenizer:
     """GPT-2's BPE keeping only the tokens of the training messages."""
     return SubsetBPETokenizer.from_text("\n".join(item.text for item in train), name="sms-gpt2-subset")
-
-
-def classifier_spec(label: str, splits: tuple[list, list, list], tokenizer: Tokenizer,
-                    model_cfg: GPTConfig, train_cfg: TrainConfig, *, trainable: str = "last-block",
-                    base_state: dict | None = None, base_model: str | None = None,
-                    classes: tuple[str, ...] = SPAM_CLASSES, dataset: str = "sms-spam"):
-    """The job that fine-tunes a classifier: `base_state` (a language model's weights,
-    without its head) or, if None, a fresh model trained from scratch."""
-    from core.jobs import JobSpec
-
-    if trainable not in TRAINABLE:
-        raise ValueError(f"trainable must be one of {TRAINABLE}, got {trainable!r}")
-    train, val, test = splits
-    task = classification_task(train, val, test, tokenizer, model_cfg.context_length, classes)
-    init_state = None
-    if base_state is not None:
-        init_state = {k: v for k, v in base_state.items() if not k.startswith("out_head.")}
-    return JobSpec(label, model_cfg, train_cfg, tokenizer, task, corpus=dataset, kind="classifier",
-                   head={"kind": "classifier", "classes": list(classes)}, init_state=init_state,
-                   trainable=trainable, base_model=base_model)

@@ -8,6 +8,8 @@ Memory of a training run, in float32 (4 bytes a number):
 4. the logits and their gradient: B·T·V numbers twice, or a fixed chunk when the loss
    is computed in chunks (core/loss.py);
 5. the process itself (the Python interpreter and torch): about 400 MB.
+A model that only runs forward (a frozen reference beside the trained one) needs its
+weights and one forward pass's working memory: nothing is kept for a backward pass.
 The estimate is meant to be on the safe side; a run it refuses would likely not fit.
 """
 
@@ -18,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -38,10 +41,18 @@ class MemoryEstimate:
     activations: int
     logits: int
     process: int = PROCESS_BYTES
+    server: int = 0         # the server's own copies of the weights (a job's shared mirror …)
 
     @property
     def total(self) -> int:
-        return self.weights + self.optimizer + self.activations + self.logits + self.process
+        return (self.weights + self.optimizer + self.activations + self.logits + self.process
+                + self.server)
+
+    def plus(self, other: "MemoryEstimate") -> "MemoryEstimate":
+        """Both together, in one process (one interpreter counted)."""
+        return MemoryEstimate(self.weights + other.weights, self.optimizer + other.optimizer,
+                              self.activations + other.activations, self.logits + other.logits,
+                              max(self.process, other.process), self.server + other.server)
 
 
 def count_model_parameters(cfg: GPTConfig) -> int:
@@ -53,9 +64,7 @@ def count_model_parameters(cfg: GPTConfig) -> int:
 def estimate_training_memory(cfg: GPTConfig, batch_size: int, head_size: int | None = None,
                              trainable: int | None = None) -> MemoryEstimate:
     """Bytes a training run of `cfg` at `batch_size` needs (see the module docstring)."""
-    params = count_model_parameters(cfg)
-    if head_size is not None and head_size != cfg.vocab_size and not cfg.tie_weights:
-        params += (head_size - cfg.vocab_size) * cfg.emb_dim
+    params = _params_with_head(cfg, head_size)
     trainable = params if trainable is None else trainable
     B, T, C, H = batch_size, cfg.context_length, cfg.emb_dim, cfg.n_heads
     per_block = B * T * (18 * C + 2 * H * T)
@@ -65,6 +74,23 @@ def estimate_training_memory(cfg: GPTConfig, batch_size: int, head_size: int | N
     logits = (3 * min(n_logits, CHUNK_ELEMENTS) if n_logits > CHUNK_WHEN_ABOVE
               else 3 * n_logits) * FLOAT
     return MemoryEstimate(params * FLOAT, 3 * trainable * FLOAT, activations, logits)
+
+
+def _params_with_head(cfg: GPTConfig, head_size: int | None) -> int:
+    params = count_model_parameters(cfg)
+    if head_size is not None and head_size != cfg.vocab_size and not cfg.tie_weights:
+        params += (head_size - cfg.vocab_size) * cfg.emb_dim
+    return params
+
+
+def estimate_forward_memory(cfg: GPTConfig, batch_size: int,
+                            head_size: int | None = None) -> MemoryEstimate:
+    """Bytes a model that only runs forward needs (no process of its own): its weights,
+    the largest block's working tensors (about 8·C + H·T numbers a position), the logits."""
+    B, T, C, H = batch_size, cfg.context_length, cfg.emb_dim, cfg.n_heads
+    V = cfg.vocab_size if head_size is None else head_size
+    return MemoryEstimate(_params_with_head(cfg, head_size) * FLOAT, 0,
+                          B * T * (8 * C + H * T) * FLOAT, B * T * V * FLOAT, process=0)
 
 
 def _cgroup_available() -> int | None:
@@ -105,12 +131,17 @@ def job_memory_cap() -> int | None:
 def largest_batch_that_fits(cfg: GPTConfig, budget: int, head_size: int | None = None,
                             trainable: int | None = None) -> int:
     """The biggest batch size whose estimate stays within `budget` bytes (0: none)."""
+    return largest_batch(lambda b: estimate_training_memory(cfg, b, head_size, trainable), budget)
+
+
+def largest_batch(estimate: Callable[[int], MemoryEstimate], budget: int) -> int:
+    """The biggest batch size b with estimate(b).total within `budget` bytes (0: none)."""
     low, high = 0, 1
-    while high <= 4096 and estimate_training_memory(cfg, high, head_size, trainable).total <= budget:
+    while high <= 4096 and estimate(high).total <= budget:
         low, high = high, high * 2
     while high - low > 1:
         mid = (low + high) // 2
-        if estimate_training_memory(cfg, mid, head_size, trainable).total <= budget:
+        if estimate(mid).total <= budget:
             low = mid
         else:
             high = mid

@@ -25,8 +25,7 @@ import torch
 from core.corpora import TANG_INP, TANG_INS, TANG_INSTRUCTION, TANG_RES, decode_upload
 from core.generate import eval_mode, generate
 from core.loss import IGNORE_INDEX, lm_loss
-from core.objectives import (NextTokenObjective, Sample, Task, batch_generator,
-                             register_objective)
+from core.objectives import NextTokenObjective, ObjectiveContext, Sample, Task, batch_generator
 from core.tokenizer import Tokenizer
 
 RESPONSE = "\n\n### Response:\n"
@@ -248,15 +247,13 @@ def instruction_task(train_pairs: list[tuple[str, str]], val_pairs: list[tuple[s
                              "max_new_tokens": int(max_new_tokens)})
 
 
-def _instruction_tuning(task: Task, tokenizer: Tokenizer, context_length: int) -> InstructionTuning:
-    data = task.data
+def instruction_tuning(ctx: ObjectiveContext) -> InstructionTuning:
+    """The builder of instruction tuning's objective (the objective table's "instruct")."""
+    data = ctx.task.data
     as_items = lambda rows: [EncodedItem(list(ids), int(n)) for ids, n in rows]  # noqa: E731
-    return InstructionTuning(as_items(data["train"]), as_items(data["val"]), tokenizer,
-                             context_length, data["pad_id"], data["mask_instruction"],
+    return InstructionTuning(as_items(data["train"]), as_items(data["val"]), ctx.tokenizer,
+                             ctx.context_length, data["pad_id"], data["mask_instruction"],
                              max_new_tokens=data.get("max_new_tokens", 100))
-
-
-register_objective("instruct", _instruction_tuning)
 
 
 # ----- scoring -----------------------------------------------------------------------------

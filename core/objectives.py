@@ -9,15 +9,21 @@ pretraining to a spam classifier to instruction tuning is only
 - what a sample is (`samples`: text, or nothing).
 
 An objective is described by a `Task`: its name and plain data (tensors, lists,
-numbers), so a job can send it to another process and rebuild it there with
-`make_objective`.
+numbers), so a job can send it to another process and rebuild it there. Each kind of
+objective has a builder, `builder(ctx: ObjectiveContext) -> Objective`, listed in the one
+table of objectives a job can run (core/jobs/objective_table.py). The context carries the
+task, the tokenizer, the context length, the device and any extra models the job holds
+(a frozen reference, a second model trained beside the first): see core/jobs/spec.py.
+
+A module that defines an objective imports this one, never the job machinery: the
+table imports it, so an import the other way would make a loop.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -34,6 +40,17 @@ class Task:
 
     objective: str = "lm"
     data: dict = field(default_factory=dict)
+
+
+@dataclass
+class ObjectiveContext:
+    """What an objective's builder gets, inside the job's process."""
+
+    task: Task
+    tokenizer: Tokenizer
+    context_length: int
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    extras: dict[str, nn.Module] = field(default_factory=dict)   # by name, on `device`
 
 
 @dataclass
@@ -134,38 +151,8 @@ def check_split(tokens: torch.Tensor, context_length: int, what: str) -> None:
             "(otherwise its loss cannot be measured)")
 
 
-def _language_modeling(task: Task, tokenizer: Tokenizer, context_length: int) -> LanguageModeling:
-    data = task.data
-    return LanguageModeling(data["train_tokens"], data["val_tokens"], tokenizer, context_length,
-                            data.get("prompts"))
-
-
-# Each objective's builder: (task, tokenizer, context length) → objective.
-OBJECTIVES: dict[str, Callable[[Task, Tokenizer, int], Objective]] = {
-    "lm": _language_modeling,
-}
-
-
-def register_objective(name: str, builder: Callable[[Task, Tokenizer, int], Objective]) -> None:
-    """Make a new kind of task trainable (done by the modules that define them)."""
-    OBJECTIVES[name] = builder
-
-
-def make_objective(task: Task, tokenizer: Tokenizer, context_length: int) -> Objective:
-    """Rebuild the objective a `Task` describes."""
-    _load_objective_modules()
-    if task.objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {task.objective!r}; known: {sorted(OBJECTIVES)}")
-    return OBJECTIVES[task.objective](task, tokenizer, context_length)
-
-
-def _load_objective_modules() -> None:
-    """The fine-tuning modules register their objectives when imported."""
-    import importlib
-
-    for module in ("core.classifier", "core.instruct"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
+def language_modeling(ctx: ObjectiveContext) -> LanguageModeling:
+    """The builder of pretraining's objective (the table's "lm")."""
+    data = ctx.task.data
+    return LanguageModeling(data["train_tokens"], data["val_tokens"], ctx.tokenizer,
+                            ctx.context_length, data.get("prompts"))

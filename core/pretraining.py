@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from core.config import PRESETS, GPTConfig
 from core.corpora import CORPORA, corpus_tokenizer
 from core.data import tokenize_and_split
-from core.jobs import JobSpec
+from core.jobs.spec import JobSpec
 from core.objectives import check_split
 from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
 from core.train import TRAIN_PRESETS, ProbeSpec, TrainConfig

@@ -219,6 +219,8 @@ class TrainCallbacks:
 
     `between_steps()` runs before every step and while paused: the place to answer
     requests that must not land in the middle of a step (save, copy the weights).
+    `on_stop()` runs once when a stop is seen, before the run ends: return False to
+    skip the final evaluation (a job that must end quickly).
     """
 
     on_step: Callable[[StepInfo], None] | None = None
@@ -226,6 +228,7 @@ class TrainCallbacks:
     on_sample: Callable[[SampleInfo], None] | None = None
     on_probe: Callable[[ProbeInfo], None] | None = None
     between_steps: Callable[[], None] | None = None
+    on_stop: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -276,6 +279,8 @@ class Trainer:
             tokens, examples = objective.counts(self._global_batch(0)[0])
             self.tokens_seen, self.examples_seen = start_step * tokens, start_step * examples
         self._good_state: dict[str, torch.Tensor] | None = None
+        self.good_step = start_step       # the step `_good_state` was taken at
+        self.eval_seconds: float | None = None   # how long the last evaluation took
 
     # --- batches -------------------------------------------------------------------
     def _global_batch(self, step: int):
@@ -307,8 +312,10 @@ class Trainer:
     def evaluate(self, final: bool = False) -> EvalInfo:
         """The objective's measurements now; `final` (the end of a run) may measure more
         (a classifier's test accuracy and confusion matrix)."""
+        began = time.perf_counter()
         metrics = self.objective.evaluate(self.raw_model, self.device, self.cfg.batch_size,
                                           self.cfg.eval_batches, final=final)
+        self.eval_seconds = time.perf_counter() - began
         train_loss, val_loss = metrics.pop("train_loss"), metrics.pop("val_loss")
         return EvalInfo(self.step, self.tokens_seen, train_loss, val_loss, metrics,
                         self.examples_seen)
@@ -424,7 +431,8 @@ class Trainer:
             if cb.between_steps:
                 cb.between_steps()
             if self.stop_event.is_set():
-                if self.step > 0 and (last_eval is None or last_eval.step != self.step):
+                evaluate = cb.on_stop() if cb.on_stop else True
+                if evaluate and self.step > 0 and (last_eval is None or last_eval.step != self.step):
                     last_eval = self._final_evaluation()
                 return TrainResult("stopped", "stopped by request", self.step, last_eval)
             if self.pause_event.is_set():
@@ -448,7 +456,7 @@ class Trainer:
             elif self.step % cfg.eval_every == 0:
                 last_eval = self.evaluate()
                 if math.isfinite(last_eval.train_loss) and math.isfinite(last_eval.val_loss):
-                    self._good_state = self.snapshot_state()
+                    self._good_state, self.good_step = self.snapshot_state(), self.step
                 if cb.on_eval:
                     cb.on_eval(last_eval)
             if cb.on_sample and cfg.sample_tokens and self._due(cfg.sample_every):

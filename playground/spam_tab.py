@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core.classifier import (CLASSIFIER_TRAINING, SCRATCH_CONFIG, SPAM_CLASSES, TRAINABLE,
-                             class_probabilities, classifier_spec, leave_one_out,
-                             scratch_tokenizer, sms_spam_splits, vocabulary_coverage)
+                             class_probabilities, leave_one_out, scratch_tokenizer,
+                             sms_spam_splits, vocabulary_coverage)
+from core.finetuning import classifier_spec
 from core.jobs import TrainingJob
 from core.pretrained import GPT2_SOURCES
 from core.runtime import pick_device

@@ -24,7 +24,7 @@ if (ROOT.parent / "shared" / "data").is_dir():   # the team data folder, as the 
     os.environ.setdefault("LLM_PLAYGROUND_DATA", str(ROOT.parent / "shared" / "data"))
 
 from core.corpora import load_corpus  # noqa: E402
-from core.job_process import warm_up  # noqa: E402
+from core.jobs import warm_up  # noqa: E402
 from core.jobs import JobRegistry, TrainingJob  # noqa: E402
 from core.pretraining import (model_config_for, pretraining_spec, story_for,  # noqa: E402
                               tokenizer_for, train_config_for)

@@ -13,7 +13,8 @@ from core.classifier import (CLASSIFIER_TRAINING, LabelledText, accuracy, add_cl
                              leave_one_out, random_split, read_sms_collection, sms_spam_splits)
 from core.config import get_preset
 from core.model import GPTModel, build_model
-from core.objectives import make_objective
+from core.jobs.objective_table import make_objective
+from core.objectives import ObjectiveContext
 from core.tokenizer import CharTokenizer
 from core.train import Trainer, TrainConfig
 
@@ -58,7 +59,7 @@ def test_freezing_leaves_the_frozen_weights_bit_identical_after_a_step():
     assert all(n.startswith(("trf_blocks.1.", "final_norm.", "out_head.")) for n in trained)
     items = [LabelledText("spam", 1), LabelledText("ham", 0)] * 8
     task = classification_task(items, items, items, tok, 16, ("h", "s"))
-    trainer = Trainer(model, make_objective(task, tok, 16),
+    trainer = Trainer(model, make_objective(ObjectiveContext(task, tok, 16)),
                       TrainConfig(max_steps=3, batch_size=4, lr=1e-2, warmup_steps=0, sample_tokens=0))
     trainer.train_step()
     for name, param in model.named_parameters():
@@ -103,7 +104,8 @@ def test_a_fine_tune_of_a_small_random_gpt2_beats_chance_on_validation(data_dir,
     model.load_state_dict({k: v for k, v in base.state_dict().items()
                            if not k.startswith("out_head.")}, strict=False)
     cfg = CLASSIFIER_TRAINING["pretrained"].replace(max_steps=250, batch_size=16, lr=2e-3)
-    result = Trainer(model, make_objective(task, tok, base.cfg.context_length), cfg).run()
+    objective = make_objective(ObjectiveContext(task, tok, base.cfg.context_length))
+    result = Trainer(model, objective, cfg).run()
     metrics = result.last_eval.metrics
     assert metrics["val_accuracy"] >= 0.80, metrics      # "better than chance" (DECISIONS 10)
     assert sum(map(sum, metrics["test_confusion"])) == 300

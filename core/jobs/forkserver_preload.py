@@ -9,8 +9,9 @@ shows its first loss well within a second or two of Start.
 import torch._dynamo  # noqa: F401
 
 import core.checkpoint  # noqa: F401
+import core.jobs.objective_table  # noqa: F401  (every objective's module)
+import core.jobs.process  # noqa: F401
 import core.kv_cache  # noqa: F401
-import core.objectives  # noqa: F401
 import core.probes  # noqa: F401
 import core.train  # noqa: F401
 from core.tokenizer import BPETokenizer
