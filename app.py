@@ -30,7 +30,10 @@ def build_app(registry=None, lang: str | None = None):
     from playground.i18n import t
     from playground.session import AppContext, ensure_learner_id
 
-    with gr.Blocks(title=t("app.title", lang), analytics_enabled=False) as demo:
+    # Files handed to browsers (downloads, exports) are copied into Gradio's cache:
+    # every 10 minutes, those older than an hour are deleted.
+    with gr.Blocks(title=t("app.title", lang), analytics_enabled=False,
+                   delete_cache=(600, 3600)) as demo:
         ctx = AppContext.create(registry, lang)
         gr.Markdown(f"# {t('app.title', ctx.ui_lang)}\n{t('app.intro', ctx.ui_lang)}")
         with gr.Tabs():

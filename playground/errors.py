@@ -17,7 +17,7 @@ import gradio as gr
 
 from core.checkpoint import CheckpointError
 from core.corpora import CorpusUnavailable
-from core.jobs import JobBusy, JobTooBig
+from core.jobs import JobBusy, JobTooBig, ModelStoreFull
 from core.pretrained import PretrainedUnavailable
 from playground.i18n import t
 
@@ -49,6 +49,9 @@ def message_for(err: BaseException, lang: str | None) -> str:
                  optimizer=format_bytes(err.estimate.optimizer),
                  activations=format_bytes(err.estimate.activations + err.estimate.logits),
                  free=format_bytes(err.available), fits=fits)
+    if isinstance(err, ModelStoreFull):
+        return t("err.models_full", lang, needed=format_bytes(err.needed),
+                 room=format_bytes(err.room), limit=format_bytes(err.limit))
     return str(err)
 
 

@@ -959,6 +959,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "文本太长（{n:,} 个字符）；这里最多显示 {limit:,} 个。",
     },
     "err.corpus": {"en": "Corpus unavailable: {reason}", "zh": "语料不可用：{reason}"},
+    # --- jobs: how a job ended (each failure's headline, what a stop skipped, the kept model) ---
+    "job.failed.killed": {"en": "⚠ **killed** at step {step:,}: the job's process was ended from outside, "
+                                "most often by the system because memory ran out",
+                          "zh": "⚠ **被终止**：第 {step:,} 步。任务进程被外部结束，最常见的原因是系统内存不足"},
+    "job.failed.crashed": {"en": "⚠ **crashed** at step {step:,}: an error inside the job ended it",
+                           "zh": "⚠ **出错停止**：第 {step:,} 步。任务内部发生错误"},
+    "job.failed.exited": {"en": "⚠ **ended unexpectedly** at step {step:,}: the job's process exited without a word",
+                          "zh": "⚠ **意外结束**：第 {step:,} 步。任务进程没有说明原因就退出了"},
+    "job.failed.not_started": {"en": "⚠ **could not start**: the job's process could not be started",
+                               "zh": "⚠ **无法启动**：任务进程没能启动"},
+    "job.failed.no_memory": {"en": "⚠ **not started: not enough memory**. When its turn in the queue came, "
+                                   "the memory it needs was not free",
+                             "zh": "⚠ **未启动：内存不足**。轮到它时，所需的内存已经不够"},
+    "job.skipped": {"en": "To stop in time it skipped {what}.", "zh": "为了及时停止，跳过了{what}。"},
+    "job.skipped.final_evaluation": {"en": "the final evaluation", "zh": "最后一次评估"},
+    "job.skipped.optimizer_state": {"en": "saving the optimizer state (Save gives the weights only)",
+                                    "zh": "保存优化器状态（“保存”只给出权重）"},
+    "job.kept": {"en": "Its weights at step {step:,} are kept in your models list.",
+                 "zh": "第 {step:,} 步的权重已保留在你的模型列表中。"},
+    "job.not_kept": {"en": "Its model was not kept: the memory the server keeps for everyone's models is full. "
+                           "Press Save to download it.",
+                     "zh": "模型没有保留：服务器为所有人保留模型的内存已满。请按“保存”下载它。"},
+    "err.models_full": {"en": "This model needs {needed} of memory, more than the server can keep for models "
+                              "({room} of {limit} can be freed). Load a smaller one.",
+                        "zh": "这个模型需要 {needed} 内存，超过服务器能为模型保留的空间（{limit} 中最多能腾出 {room}）。"
+                              "请加载一个更小的模型。"},
 }
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-from core.jobs import JobState, JobView, TrainingJob
+from core.jobs import FailureCause, JobState, JobView, TrainingJob
 from playground.errors import friendly
 from playground.i18n import t
 from playground.session import AppContext, learner_key
@@ -36,9 +34,17 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "model"
 
 
+def headline_key(view: JobView) -> str:
+    """The catalogue key of the job's headline: each failure's cause has its own; "the
+    guard" (pre.state.failed) is the diverging loss's alone."""
+    if view.state is JobState.FAILED and view.cause and view.cause != FailureCause.DIVERGED.value:
+        return f"job.failed.{view.cause}"
+    return f"pre.state.{view.state.value}"
+
+
 def status_text(view: JobView, lang) -> str:
     """The job's state, speed, ETA and last evaluation, in the learner's language."""
-    lines = [t(f"pre.state.{view.state.value}", lang, step=view.step, max_steps=view.max_steps)]
+    lines = [t(headline_key(view), lang, step=view.step, max_steps=view.max_steps)]
     if view.pid:
         lines[0] += " · " + t("pre.process", lang, id=view.id, pid=view.pid)
     if view.queue_position:
@@ -56,6 +62,13 @@ def status_text(view: JobView, lang) -> str:
         lines.append(t("pre.overfitting", lang))
     if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
         lines.append(t("pre.reason", lang, reason=view.reason))
+    if view.skipped:
+        what = ", ".join(t(f"job.skipped.{item}", lang) for item in view.skipped)
+        lines.append(t("job.skipped", lang, what=what))
+    if view.not_kept:
+        lines.append(t("job.not_kept", lang))
+    elif view.kept_step is not None and view.state is not JobState.FINISHED:
+        lines.append(t("job.kept", lang, step=view.kept_step))
     return "\n\n".join(lines)
 
 
@@ -96,9 +109,9 @@ class JobControls:
             if job is None:
                 return t("pre.no_job", lang)
             if action == "pause":
-                job.pause()
+                self.registry.pause(owner)
             elif action == "resume":
-                job.resume()
+                self.registry.resume(owner)
             else:
                 self.registry.stop(owner)
             return t(f"pre.did_{action}", lang)
@@ -112,7 +125,7 @@ class JobControls:
         job = self.registry.get(owner)
         if job is None:
             raise gr.Error(t("pre.no_job", lang))
-        folder = Path(tempfile.gettempdir()) / "llm-playground" / "downloads" / uuid.uuid4().hex[:12]
+        folder = self.registry.scratch_dir(owner, "downloads")   # a few per learner, at most
         view = job.view()
         name = safe_name(f"{job.spec.kind}-{job.spec.corpus}-step{view.step}")
         try:
@@ -134,7 +147,7 @@ class JobControls:
         job = self.registry.get(owner)
         if job is None:
             raise gr.Error(t("pre.no_job", lang))
-        work = Path(tempfile.gettempdir()) / "llm-playground" / "exports" / uuid.uuid4().hex[:12]
+        work = self.registry.scratch_dir(owner, "exports")
         try:
             checkpoint = load_checkpoint(job.save(work / "checkpoint"))
             folder = export_model(checkpoint.model, checkpoint.tokenizer,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.checkpoint import load_checkpoint
+from core.checkpoint import load_checkpoint, model_memory
 from core.chinese import to_simplified
 from core.config import PRESETS
 from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus
@@ -213,6 +213,7 @@ class Pretrain(TrainingTab):
             raise gr.Error(t("pre.err.not_safetensors", lang))
         if path.stat().st_size > MAX_LOAD_BYTES:
             raise gr.Error(t("pre.err.too_big", lang))
+        self.registry.check_room(model_memory(path))   # from the header, before reading it
         checkpoint = load_checkpoint(path)     # checks everything; weights only in memory
         kept = self.registry.storage_dir(owner) / f"{uuid.uuid4().hex[:12]}.safetensors"
         shutil.copyfile(path, kept)            # resuming reads the optimizer state from here
