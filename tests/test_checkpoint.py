@@ -162,3 +162,18 @@ def test_killing_the_process_mid_save_never_breaks_the_checkpoint(tmp_path):
         proc.wait()
         loaded = load_checkpoint(target)
         assert loaded.step >= 1
+
+
+def test_model_memory_comes_from_the_header_alone(tmp_path, char_model):
+    model, tok = char_model
+    optimizer = make_optimizer(model)
+    model(torch.tensor([[1, 2]])).sum().backward()
+    optimizer.step()
+    path = save_checkpoint(tmp_path / "m", model, tok, optimizer=optimizer)
+    expected = sum(p.numel() for p in model.parameters()) * 4   # float32, optimizer not counted
+    assert ckpt.model_memory(path) == expected
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])                      # the tensors are cut off …
+    assert ckpt.model_memory(path) == expected                   # … the header still answers
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)

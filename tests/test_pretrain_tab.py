@@ -160,13 +160,32 @@ def test_choosing_a_corpus_sets_its_story(corpus, preset, prompt):
 
 
 def test_the_learners_own_change_sticks(learner, data_dir):
-    tab.on_corpus("en", "tiny-shakespeare")          # the story picks shakespeare-char …
-    # … the learner then picks another preset and a prompt; Start uses theirs
-    assert "started" in start(learner, "tiny-shakespeare", preset="tiny", prompt="JULIET:",
-                              steps=12).lower()
+    """corpus → preset → sliders as the page fires them (the app's own wiring), then the
+    learner's own choices, then Start: the job is built from what the page shows."""
+    from app import build_app
+    from core.config import PRESETS
+    from page import Page
+
+    page = Page(build_app(REGISTRY), learner)
+    widget = lambda label: page.find(lambda b: getattr(b, "label", None) == label)  # noqa: E731
+    corpus, preset, layers, prompt, steps = (widget(pretrain_tab.t(key, "en")) for key in (
+        "pre.corpus", "pre.preset", "pre.layers", "pre.prompt", "pre.steps"))
+    page.set(corpus, "tiny-shakespeare")             # the story picks shakespeare-char …
+    assert page.values[preset._id] == "shakespeare-char"
+    assert page.values[layers._id] == PRESETS["shakespeare-char"].n_layers
+    assert page.values[prompt._id] == "ROMEO:\n"
+    page.set(preset, "tiny")                         # … the learner picks another preset …
+    assert page.values[layers._id] == PRESETS["tiny"].n_layers
+    page.set(layers, 3)                              # … changes a slider and the prompt …
+    page.set(prompt, "JULIET:")
+    page.set(steps, 12)
+    assert page.values[layers._id] == 3 and page.values[preset._id] == "tiny"
+    start_fn = page.api("start")                     # … and presses Start
+    assert "started" in page.call(start_fn).lower()
     view = wait_state(learner, {"finished"})
     job = REGISTRY.get(learner)
-    assert job.spec.model_cfg.n_layers == 2 and job.spec.train_cfg.sample_prompt == "JULIET:"
+    assert job.spec.model_cfg.n_layers == 3 and job.spec.train_cfg.sample_prompt == "JULIET:"
+    assert job.spec.corpus == "tiny-shakespeare" and job.spec.train_cfg.max_steps == 12
     assert view.samples and all(s.text.startswith("JULIET:") for s in view.samples)
 
 
@@ -228,3 +247,19 @@ def test_handler_messages_follow_the_learners_language(learner):
         start(learner, "own-text", own_text="a", lang="zh")
     with pytest.raises(gr.Error, match="层数"):
         start(learner, layers=99, lang="zh")
+
+
+def test_a_checkpoint_too_big_to_keep_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from core.checkpoint import save_checkpoint
+    from core.config import get_preset
+    from core.model import GPTModel
+    from core.tokenizer import CharTokenizer
+
+    tok = CharTokenizer.from_text("hello world")
+    model = GPTModel(get_preset("tiny", vocab_size=tok.n_vocab))
+    path = save_checkpoint(tmp_path / "big", model, tok, step=3)
+    small = pretrain_tab.Pretrain(AppContext(JobRegistry(max_model_bytes=1000)))
+    monkeypatch.setattr(pretrain_tab, "load_checkpoint", lambda *a, **k: pytest.fail("read"))
+    with pytest.raises(gr.Error, match="more than the server can keep"):
+        small.load(None, "loader-big", "en", str(path))
+    assert small.registry.models("loader-big") == []

@@ -1,0 +1,53 @@
+"""The built app's wiring, without a server: what a page shows when it opens, and the
+app's own housekeeping settings."""
+
+import plotly.graph_objects as go
+import pytest
+
+from core.jobs import JobRegistry
+from page import Page
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from app import build_app
+    return build_app(JobRegistry())
+
+
+def test_the_tokenizer_tab_opens_on_its_example(demo):
+    """Its tables and counts are filled when the page is built: the example's tokens."""
+    from playground.i18n import t
+    from playground.tokenizer_tab import tokenize
+
+    page = Page(demo, "learner-wiring")
+    fn = page.api("tokenize")
+    expected = tokenize("en", t("tok.default_text", "en"), "the-verdict")
+    counts, bpe_marked, char_marked, bpe_table, char_table = (page.values[c._id]
+                                                            for c in fn.outputs)
+    assert counts == expected[0] and "BPE tokens" in counts
+    assert [m["token"] for m in bpe_marked] == [text for text, _ in expected[1]]
+    assert [m["token"] for m in char_marked] == [text for text, _ in expected[2]]
+    assert bpe_table["data"] == expected[3] and char_table["data"] == expected[4]
+    assert bpe_table["data"][0][1] == 15496                   # "Hello" in GPT-2's BPE
+
+
+def test_the_sampling_lab_shows_a_result_when_it_opens(demo):
+    """Selecting the tab runs its first views on the default prompt and model."""
+    page = Page(demo, "learner-wiring")
+    tab = page.tab("sampling")
+    handlers = page.fns(tab, "select")
+    names = {fn.name for fn in handlers}
+    assert {"next_token", "surprisal"} <= names
+    page.fire(tab, "select")
+    next_token = next(fn for fn in handlers if fn.name == "next_token")
+    figure, _, summary = (page.values[c._id] for c in next_token.outputs)
+    assert isinstance(figure, go.Figure) and any(trace.type == "bar" for trace in figure.data)
+    assert "Drawn:" in summary
+    surprisal = next(fn for fn in handlers if fn.name == "surprisal")
+    html, summary = (page.values[c._id] for c in surprisal.outputs)
+    assert "<" in html and summary
+
+
+def test_gradio_forgets_the_files_it_handed_out(demo):
+    frequency, age = demo.delete_cache
+    assert 0 < frequency <= age <= 6 * 3600
