@@ -110,13 +110,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch_app(log_path: Path, cache_dir: Path, **env_vars) -> tuple[subprocess.Popen, str]:
-    """`python app.py` in a subprocess, as a user starts it; returns (process, URL)."""
+def launch_app(log_path: Path, cache_dir: Path, root: Path = ROOT,
+               **env_vars) -> tuple[subprocess.Popen, str]:
+    """`python app.py` in a subprocess, as a user starts it; returns (process, URL).
+    `root`: the checkout to run (another one's, to compare two versions)."""
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                LLM_PLAYGROUND_CACHE=str(cache_dir), PYTHONUNBUFFERED="1", **env_vars)
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120

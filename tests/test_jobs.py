@@ -225,6 +225,7 @@ def test_the_sampling_lab_samples_the_live_model_while_it_trains(registry, tmp_p
     early = bars()
     registry.pause(owner)
     step_stays(job)
+    job.snapshot_model(wait=120)        # the paused weights are in the mirror (however busy)
     live = bars()
     oracle = load_checkpoint(job.save(tmp_path / "now")).model.eval()
     ids = torch.tensor([job.spec.tokenizer.encode("to be")])

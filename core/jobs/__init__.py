@@ -11,7 +11,8 @@ on one server. Its modules, from the bottom up:
 - `mirror`: `SharedWeights`, a model's weights in shared memory;
 - `objective_table`: every objective a job can run, in one table;
 - `process`: what runs inside the job's process;
-- `job`: `TrainingJob`, one run seen from the server; `JobState`, `JobView`;
+- `view`: `JobState`, and `JobView`, the bounded copy of a job's progress a page reads;
+- `job`: `TrainingJob`, one run seen from the server;
 - `store`: `ModelStore`, the models each learner keeps, bounded in count and bytes;
 - `registry`: `JobRegistry`, every learner's job and models, the queue, the reaper;
 - `forkserver_preload`: what the job processes' forkserver imports once.
@@ -23,8 +24,7 @@ forgotten with their files. `from core.jobs import …` gives every public name.
 """
 
 from core.jobs.files import RUNS_ENV, learner_dir, runs_root
-from core.jobs.job import (DEFAULT_GRACE_S, MAX_KEPT, MAX_POINTS, MAX_PROBE_RESULTS, JobState,
-                           JobView, TrainingJob, _downsample)
+from core.jobs.job import DEFAULT_GRACE_S, TrainingJob
 from core.jobs.messages import FailureCause, Skipped
 from core.jobs.mirror import SharedWeights
 from core.jobs.process import NICE_ENV, PRELOAD, job_context, warm_up
@@ -33,6 +33,7 @@ from core.jobs.registry import (IDLE_ENV, LEARNER_TTL_ENV, MAX_JOBS_ENV, SERVER_
 from core.jobs.spec import ExtraModel, JobSpec
 from core.jobs.store import (MAX_MODELS_ENV, MODEL_MEMORY_ENV, ModelStore, ModelStoreFull,
                              SavedModel)
+from core.jobs.view import MAX_KEPT, MAX_POINTS, MAX_PROBE_RESULTS, JobState, JobView, _downsample
 
 __all__ = [
     "DEFAULT_GRACE_S", "IDLE_ENV", "LEARNER_TTL_ENV", "MAX_JOBS_ENV", "MAX_KEPT", "MAX_MODELS_ENV",

@@ -51,11 +51,13 @@ class Skipped(str, enum.Enum):
 
 @dataclass(frozen=True)
 class TakeSnapshot:
-    pass
+    """Copy the weights into the mirror now (a learner picked "my model")."""
 
 
 @dataclass(frozen=True)
 class SaveCheckpoint:
+    """Write weights and optimizer state to `path`; answered by a `Saved`."""
+
     request_id: str
     path: str
     metrics: dict = field(default_factory=dict)
@@ -63,29 +65,39 @@ class SaveCheckpoint:
 
 @dataclass(frozen=True)
 class UseThreads:
+    """The cores were shared again: use `n` threads; answered by `ThreadsInUse`."""
+
     n: int
 
 
 @dataclass(frozen=True)
 class StopSoon:
+    """Sent just before the stop event: the server ends the process `grace_s` later."""
+
     grace_s: float
 
 
 # ----- events: process → server ---------------------------------------------------------
 
 @dataclass(frozen=True)
-class Ready:
-    pid: int
-
-
-@dataclass(frozen=True)
 class Mirrored:
+    """Copy number `version` of the weights, from `step`, is in the mirror."""
+
     version: int
     step: int
 
 
 @dataclass(frozen=True)
+class Ready:
+    """Built and about to train (the server lets go of frozen extra models' tensors)."""
+
+    pid: int
+
+
+@dataclass(frozen=True)
 class Saved:
+    """The answer to `SaveCheckpoint`: the file written, or what went wrong."""
+
     request_id: str
     path: str | None = None
     error: str | None = None
@@ -93,11 +105,15 @@ class Saved:
 
 @dataclass(frozen=True)
 class ThreadsInUse:
+    """The threads the process uses now (at the start and after `UseThreads`)."""
+
     n: int
 
 
 @dataclass(frozen=True)
 class Ended:
+    """How the run ended; the process exits after sending it."""
+
     status: str                              # "finished", "stopped" or "failed"
     reason: str
     step: int                                # steps done
