@@ -92,8 +92,9 @@ class JobRegistry:
         """Refuse a job whose estimate exceeds the free memory (JobTooBig)."""
         estimate = spec.memory_estimate()
         with self.lock:
-            running = [j for j in self._jobs.values() if j.state.active and j.alive]
-        # Running jobs may still grow to their own estimates.
+            running = [j for j in self._jobs.values()
+                       if j.state in (JobState.RUNNING, JobState.PAUSED)]
+        # Running jobs (and those still starting) may still grow to their own estimates.
         growth = sum(max(0, j.spec.memory_estimate().total - j.memory_rss() - j.server_bytes())
                      for j in running)
         budget = available_memory() - growth - SERVER_HEADROOM
