@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.jobs import JobState, JobView, TrainingJob
-from playground.errors import friendly
+from playground.errors import friendly, say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
 
@@ -55,7 +55,7 @@ def status_text(view: JobView, lang) -> str:
     if view.overfitting:
         lines.append(t("pre.overfitting", lang))
     if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
-        lines.append(t("pre.reason", lang, reason=view.reason))
+        lines.append(t("pre.reason", lang, reason=say(view.reason, lang)))
     return "\n\n".join(lines)
 
 
