@@ -10,8 +10,9 @@ unexpected is logged with its traceback for the operator and shown as one plain 
 the command line and its logs, and writes its messages as plain strings; each entry
 recognises one kind of them and names the catalogue key that says it (its named
 groups fill the key's placeholders). A message no entry knows is shown as core wrote
-it, introduced as core's own words on a Chinese page. A test triggers every kind the
-page can meet, so a change of wording in core fails there, not silently.
+it, introduced as core's own words on a Chinese page. tests/test_core_messages.py raises
+each kind from core's own code (where a test can make it happen), so a change of wording
+in core fails there, not silently.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ CORE_MESSAGES: tuple[CoreMessage, ...] = (
     _kind("core.split_short", r"the (?P<what>training|validation) split has (?P<n>\d+) tokens, "
                               r"fewer than one window of context (?P<context>\d+) \+ 1.*"),
     _kind("core.few_tokens", r"the text gives fewer than 2 tokens with this tokenizer"),
-    _kind("core.empty_sets", r"the training and validation sets must not be empty"),
     # GPT-2 from the Hub (core/pretrained.py)
     _kind("core.hub", r"Could not download '(?P<repo>[^']+)' from the Hugging Face Hub.*"),
 )

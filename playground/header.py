@@ -27,6 +27,16 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}     # each in its own languag
 PAGE_URL_JS = "(...args) => [...args.slice(0, -1), window.location.href]"
 COPY_JS = ("(link) => { if (link && navigator.clipboard) "
            "navigator.clipboard.writeText(link).catch(() => {}); }")
+# Gradio's own words (an upload box's "Drop File Here", the footer) follow the browser's
+# language; this asks Gradio's frontend to follow the page's instead. Gradio offers no
+# public call for it, so this looks for its bundle's `changeLocale` and, if the bundle
+# has changed, does nothing: the app's own text never depends on it.
+GRADIO_WORDS_JS = """(lang) => {
+  const core = performance.getEntriesByType('resource').map(r => r.name)
+    .find(name => /\/assets\/core-[^/]*\.js$/.test(name));
+  if (core) import(core).then(m => m.changeLocale && m.changeLocale(lang === 'zh' ? 'zh-CN' : 'en'))
+    .catch(() => {});
+}"""
 
 
 @dataclass
@@ -111,6 +121,7 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
     header.lang_radio.input(switch, header.lang_radio, [ctx.lang, header.lang_store],
                             api_visibility="private", concurrency_limit=None,
                             show_progress="hidden")
+    header.lang_radio.change(None, header.lang_radio, None, js=GRADIO_WORDS_JS)
     # First every label and default text, then what the tabs' handlers draw, so a redraw
     # reads the text boxes as they are in the new language.
     switched = ctx.lang.change(lambda lang, *typed: texts.updates(lang, list(typed)),

@@ -1038,7 +1038,6 @@ STRINGS: dict[str, dict[str, str]] = {
                                "（否则无法计算它的损失）"},
     "core.few_tokens": {"en": "the text gives fewer than 2 tokens with this tokenizer",
                         "zh": "用这个分词器，这段文本不到 2 个词元"},
-    "core.empty_sets": {"en": "the training and validation sets must not be empty", "zh": "训练集和验证集都不能为空"},
     "core.hub": {"en": "{repo} could not be downloaded from the Hugging Face Hub (or the mirror named by "
                        "HF_ENDPOINT). Check the network, or ask whoever runs this app to set HF_ENDPOINT to a "
                        "mirror. Models trained here keep working offline.",

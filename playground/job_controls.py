@@ -24,6 +24,12 @@ from playground.i18n import t
 from playground.session import AppContext, learner_key
 
 
+def cleared() -> str:
+    """A message about one action (started, paused, saved…) is in the language it was said
+    in: a language switch clears it; the status line below it says the job's state."""
+    return ""
+
+
 def format_seconds(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "–"
@@ -190,6 +196,7 @@ class JobControls:
         if "save" in buttons:
             buttons["save"].click(self.save, who, [download, message],
                                   api_name=f"{api_prefix}save", concurrency_limit=4)
+        ctx.on_language(cleared, [], message)
 
     def export_box(self, ctx: AppContext, lang, api_prefix: str = "") -> None:
         """An accordion to take the model away: transformers folder, Hub upload."""
@@ -206,6 +213,7 @@ class JobControls:
                          api_name=f"{api_prefix}export", concurrency_limit=2)
         push_btn.click(self.export, [ctx.learner, ctx.lang, repo_box, token_box],
                        [archive_file, export_md], api_name=f"{api_prefix}push", concurrency_limit=1)
+        ctx.on_language(cleared, [], export_md)
 
 
 def training_widgets(ranges, defaults, lang):

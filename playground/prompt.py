@@ -137,24 +137,28 @@ class DefaultText:
     english: str
     chinese: str
 
-    def handler(self, ctx: AppContext):
-        """Handler (learner, lang, model choice, current text) → (text, note): swaps the
-        example for the picked model and the page's language; text a learner typed stays."""
+    def handler(self, ctx: AppContext, explain: bool = True):
+        """Handler (learner, lang, model choice, current text) → text (and, with `explain`,
+        the line saying why it stays English): swaps the example for the picked model and
+        the page's language; text a learner typed stays."""
         def default_text(request: gr.Request, learner, lang, choice, current):
-            if current not in (self.english, self.chinese, None, ""):
-                return gr.skip(), ""
-            owner = learner_key(learner, request, lang)
-            tokenizer = picked_tokenizer(ctx.registry, choice, owner)
-            if lang == "zh" and reads_chinese(tokenizer, self.chinese):
-                return self.chinese, ""
-            return self.english, t("prompt.stays_english", lang) if lang == "zh" else ""
+            text, note = gr.skip(), ""
+            if current in (self.english, self.chinese, None, ""):
+                owner = learner_key(learner, request, lang)
+                tokenizer = picked_tokenizer(ctx.registry, choice, owner)
+                chinese = lang == "zh" and reads_chinese(tokenizer, self.chinese)
+                text = self.chinese if chinese else self.english
+                note = t("prompt.stays_english", lang) if lang == "zh" and not chinese else ""
+            return (text, note) if explain else text
         return default_text
 
-    def wire(self, ctx: AppContext, picker_dropdown, text_box, note_md):
-        """Swap the example when the learner picks another model or language; returns the
-        language hook, for redraws that read the text (`ctx.on_language(after=…)`)."""
+    def wire(self, ctx: AppContext, picker_dropdown, text_box, note_md=None):
+        """Swap the example when the learner picks another model or language (and say why
+        it stays English in `note_md`, if given); returns the language hook, for redraws
+        that read the text (`ctx.on_language(after=…)`)."""
         inputs = [ctx.learner, ctx.lang, picker_dropdown, text_box]
-        picker_dropdown.change(self.handler(ctx), inputs, [text_box, note_md],
-                               api_visibility="private", concurrency_limit=None,
-                               show_progress="hidden")
-        return ctx.on_language(self.handler(ctx), inputs, [text_box, note_md])
+        outputs = [text_box] if note_md is None else [text_box, note_md]
+        handler = self.handler(ctx, explain=note_md is not None)
+        picker_dropdown.change(handler, inputs, outputs, api_visibility="private",
+                               concurrency_limit=None, show_progress="hidden")
+        return ctx.on_language(handler, inputs, outputs)

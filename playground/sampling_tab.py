@@ -276,7 +276,6 @@ def build(ctx: AppContext) -> None:
             score_box = gr.Textbox(score_text.english, label=t("samp.surprisal_text", lang),
                                    lines=3, scale=4)
             score_btn = gr.Button(t("samp.score", lang), variant="primary", scale=1)
-        score_note = gr.Markdown()
         surprisal_out = gr.HTML()
         surprisal_md = gr.Markdown()
 
@@ -316,7 +315,7 @@ def build(ctx: AppContext) -> None:
               show_progress="hidden")
         picker.attach_refresh(tab.select)
         prompt_swap = prompt_text.wire(ctx, model_dd, prompt_box, prompt_note)
-        score_swap = score_text.wire(ctx, model_dd, score_box, score_note)
+        score_swap = score_text.wire(ctx, model_dd, score_box)
         ctx.on_language(lab.next_token, view_inputs, [dist_plot, notice_md, summary_md],
                         when_shown=summary_md, after=prompt_swap)
         ctx.on_language(lab.surprisal, [*who, score_box, simplified_cb],

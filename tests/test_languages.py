@@ -145,3 +145,41 @@ def test_start_language_order(monkeypatch):
     assert start_language(None, None, "fr") == "zh"             # then the operator
     monkeypatch.delenv("LLM_PLAYGROUND_LANG")
     assert start_language(None, None, "fr") == "en"             # then English
+
+
+def test_examples_are_chinese_only_for_a_model_that_reads_chinese():
+    """On a Chinese page a Tang model gets the Chinese example; the default untrained model
+    (The Verdict's tokens) and GPT-2 keep the English one, with a line saying why."""
+    import gradio as gr
+
+    from core.config import get_preset
+    from core.jobs import JobRegistry, SavedModel
+    from core.model import GPTModel
+    from core.pretraining import story_for
+    from core.tokenizer import CharTokenizer
+    from playground.prompt import DefaultText
+    from playground.session import AppContext
+
+    tang = story_for("tang")
+    example = DefaultText("I had always thought", tang.sample_prompt)
+    registry = JobRegistry()
+    tokenizer = CharTokenizer.from_text(tang.sample_prompt + tang.probe_text)
+    saved = SavedModel("tang", GPTModel(get_preset("tiny", vocab_size=tokenizer.n_vocab)),
+                       tokenizer)
+    registry.add_model("learner-examples", saved)
+    swap = example.handler(AppContext(registry))
+
+    def run(lang, choice, current):
+        return swap(None, "learner-examples", lang, choice, current)
+    tang_choice = f"saved:{saved.id}"
+    assert run("zh", tang_choice, example.english) == (example.chinese, "")
+    for choice in ("fresh", "gpt2-124m"):
+        text, note = run("zh", choice, example.english)
+        assert text == example.english and note == t_zh("prompt.stays_english")
+    assert run("en", tang_choice, example.chinese) == (example.english, "")
+    text, _ = run("zh", tang_choice, "my own prompt")
+    assert text == gr.skip()           # typed text stays
+
+
+def t_zh(key: str) -> str:
+    return STRINGS[key]["zh"]
