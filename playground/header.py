@@ -94,7 +94,7 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
     all_links = [link for entry in ctx.tabs.values() for link in entry.links]
 
     def opened(learner, stored, request: gr.Request):
-        params = {k: v for k, v in dict(request.query_params).items()} if request else {}
+        params = dict(request.query_params) if request else {}
         headers = request.headers if request else {}
         lang = start_language(params.get(LANG), stored, headers.get("accept-language"))
         tab_id, notices = read_tab(ctx.tabs, params, lang)
@@ -110,7 +110,7 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
         return (ensure_learner_id(learner), lang, lang, lang, gr.Tabs(selected=tab_id),
                 tab_id, notice, *updates)
 
-    demo.load(opened, [ctx.learner, header.lang_store],
+    opening = demo.load(opened, [ctx.learner, header.lang_store],
               [ctx.learner, ctx.lang, header.lang_store, header.lang_radio, tabs_layout,
                header.current_tab, header.notice_md, *setup_outputs],
               api_visibility="private", concurrency_limit=None, show_progress="hidden")
@@ -121,6 +121,8 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
     header.lang_radio.input(switch, header.lang_radio, [ctx.lang, header.lang_store],
                             api_visibility="private", concurrency_limit=None,
                             show_progress="hidden")
+    # Gradio's own words: to the page's language once it has opened, and at every switch.
+    opening.then(None, header.lang_radio, None, js=GRADIO_WORDS_JS)
     header.lang_radio.change(None, header.lang_radio, None, js=GRADIO_WORDS_JS)
     # First every label and default text, then what the tabs' handlers draw, so a redraw
     # reads the text boxes as they are in the new language.

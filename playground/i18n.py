@@ -75,9 +75,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "⚠ 有 {n} 个字符不在这个字符表里，已跳过：{chars}",
     },
     "tok.bytes_note": {
-        "en": "Pieces shown as <e4 bd> are byte fragments: BPE works on UTF-8 bytes, so one "
+        "en": "Pieces shown as `<e4 bd>` are byte fragments: BPE works on UTF-8 bytes, so one "
               "Chinese character or emoji can be split over several tokens.",
-        "zh": "形如 <e4 bd> 的是字节片段：BPE 以 UTF-8 字节为单位，一个汉字或表情可能被拆成几个词元。",
+        "zh": "形如 `<e4 bd>` 的是字节片段：BPE 以 UTF-8 字节为单位，一个汉字或表情可能被拆成几个词元。",
     },
     "tok.source.this": {"en": "this text itself", "zh": "这段文本本身"},
     # --- plots ---

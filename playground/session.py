@@ -35,6 +35,11 @@ table (`ctx.tabs`) and a new tab gets all of them with a few lines:
   once that redraw is done. Every label, choice, help text, title and static text is
   switched by the app itself.
 
+Static text is written with `t(key, ctx.ui_lang)` as before: the app builds the page once
+per language and the switch sends the difference (playground/language.py), so a tab's
+layout must not depend on the language; a default that does (the Tang story in Chinese)
+is a link's `default=`, applied when a page opens.
+
     with ctx.tab("gd-lab", "gd.tab", "gd.card"):
         lr_sl = ctx.link("lr", slider(LR, t("gd.lr", lang)), LR)
         ...

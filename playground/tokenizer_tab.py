@@ -91,7 +91,7 @@ def build(ctx: AppContext) -> None:
                     choices=[(t("tok.source.this" if s == "this-text" else f"corpus.{s}", lang), s)
                              for s in CHAR_SOURCES],
                     value="the-verdict", label=t("tok.char_source", lang),
-                    info=t("tok.char_source_info", lang)))
+                    info=t("tok.char_source_info", lang)), default={"zh": "tang"})
                 run_btn = gr.Button(t("tok.run", lang), variant="primary")
         counts_md = gr.Markdown(first[0])
         with gr.Row():
