@@ -21,26 +21,48 @@ TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab",
                "instruct_tab", "gd_tab")
 
 
-def build_app(registry=None, lang: str | None = None):
-    """Every tab in one Blocks; each tab's build() gets the shared AppContext."""
+def _page(registry, lang: str | None):
+    """The page in one language: the header, then every tab; (demo, ctx, header, tabs)."""
     import importlib
 
     import gradio as gr
 
+    from playground.header import build_header
     from playground.i18n import t
-    from playground.session import AppContext, ensure_learner_id
+    from playground.session import AppContext
 
     # Files handed to browsers (downloads, exports) are copied into Gradio's cache:
     # every 10 minutes, those older than an hour are deleted.
     with gr.Blocks(title=t("app.title", lang), analytics_enabled=False,
                    delete_cache=(600, 3600)) as demo:
         ctx = AppContext.create(registry, lang)
-        gr.Markdown(f"# {t('app.title', ctx.ui_lang)}\n{t('app.intro', ctx.ui_lang)}")
-        with gr.Tabs():
+        header = build_header(ctx)
+        with gr.Tabs() as tabs:
             for name in TAB_MODULES:
                 importlib.import_module(f"playground.{name}").build(ctx)
-        demo.load(ensure_learner_id, ctx.learner, ctx.learner, api_visibility="private")
-    demo.registry = ctx.registry
+    return demo, ctx, header, tabs
+
+
+def build_app(registry=None, lang: str | None = None):
+    """Every tab in one Blocks; each tab's build() gets the shared AppContext.
+
+    The page is built once more in every other language: the language switch sends the
+    difference (playground/language.py)."""
+    from core.jobs import JobRegistry
+    from playground.header import wire
+    from playground.i18n import LANGUAGES
+    from playground.language import TextSwitch
+
+    registry = registry or JobRegistry()
+    demo, ctx, header, tabs = _page(registry, lang)
+    builds = {ctx.ui_lang: demo}
+    builds.update({other: _page(registry, other)[0] for other in LANGUAGES if other != ctx.ui_lang})
+    hooked = {component._id for hook in ctx.hooks for component in hook.outputs}
+    hooked.add(header.lang_radio._id)          # the page's load sets it
+    switch = TextSwitch(demo, builds, hooked)
+    with demo:
+        wire(demo, ctx, header, switch, tabs)
+    demo.registry, demo.ctx, demo.text_switch = ctx.registry, ctx, switch
     return demo
 
 

@@ -79,7 +79,7 @@ def random_split(items: list, train_frac: float = 0.7, validation_frac: float = 
 
 
 def sms_spam_splits(seed: int = 123) -> tuple[list, list, list]:
-    """The book's train / validation / test messages, from the local or downloaded file."""
+    """The book's train / validation / test messages, from the data folder or the embedded copy."""
     from core.corpora import dataset_path
     return random_split(create_balanced_dataset(read_sms_collection(dataset_path("sms-spam")),
                                                 seed), seed=seed)

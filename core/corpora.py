@@ -1,14 +1,17 @@
 """Named training texts and task datasets: where each comes from, how it is checked.
 
 `CORPORA` are texts to pretrain on; `DATASETS` are the fine-tuning tasks' data (the
-SMS Spam Collection, the book's instruction set). A file is looked for, in order:
+SMS Spam Collection, the book's instruction set). Every one of them ships with the
+app in `assets/`, compressed with the standard library's `lzma`, so no lesson needs
+the network. A file is looked for, in order:
 1. in the folder named by LLM_PLAYGROUND_DATA (local copies, same layout as the
    public sources: `the-verdict.txt`, `tinyshakespeare/input.txt`, `tang/data.json`);
-2. in the download cache (LLM_PLAYGROUND_CACHE, default ~/.cache/llm-playground);
-3. in `assets/` (the embedded default, which ships with the app);
-4. otherwise it is downloaded from its public source into the cache.
-Every file is checked against its sha256 before use. Offline with no copy, the error
-says which file is missing, where it would come from, and where to put it.
+2. in the cache (LLM_PLAYGROUND_CACHE, default ~/.cache/llm-playground), where an
+   embedded file is decompressed once;
+3. in `assets/` as `<relpath>.xz`, decompressed into the cache.
+Every file is checked against its sha256 before use. A missing or damaged file
+raises `CorpusUnavailable`, which says which file, what is wrong and what to do
+(`problem` and `name` let a UI say it in the learner's language).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import lzma
 import os
 import random
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -31,7 +36,16 @@ MAX_USER_TEXT_CHARS = 5_000_000
 
 
 class CorpusUnavailable(RuntimeError):
-    """The corpus file could not be found locally nor downloaded."""
+    """A corpus or dataset file that is missing or does not match its checksum.
+
+    `problem` is "missing" or "damaged", `name` the file's name in `CORPORA` /
+    `DATASETS`, `relpath` where a data folder would hold it, and `path` the damaged copy.
+    """
+
+    def __init__(self, message: str, *, name: str = "", relpath: str = "",
+                 problem: str = "missing", path: Path | None = None):
+        super().__init__(message)
+        self.name, self.relpath, self.problem, self.path = name, relpath, problem, path
 
 
 @dataclass(frozen=True)
@@ -40,11 +54,10 @@ class DataFile:
 
     name: str
     title: str
-    relpath: str              # path inside a data folder / the cache
-    url: str                  # the public source
-    sha256: str               # of the file itself (inside the archive, when `member` is set)
+    relpath: str              # path inside a data folder / the cache (`assets/<relpath>.xz`)
+    url: str                  # the public source (the file inside the archive, for a zip)
+    sha256: str               # of the file's content (after decompression)
     licence: str
-    member: str | None = None  # the file's name inside a zip archive at `url`
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,7 @@ DATASETS: dict[str, DataFile] = {
         "sms_spam/SMSSpamCollection.tsv",
         "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
         "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
-        "CC BY 4.0 (UCI); cite Almeida et al., DocEng 2011", member="SMSSpamCollection"),
+        "CC BY 4.0 (UCI); cite Almeida et al., DocEng 2011"),
     "instructions": DataFile(
         "instructions", "The book's instruction set (1,100 Alpaca-style items)",
         "instruction-data.json",
@@ -106,78 +119,80 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checked(path: Path, corpus: DataFile) -> Path:
+def embedded_path(data: DataFile) -> Path:
+    """Where the app's own compressed copy of a file lives."""
+    return ASSETS / f"{data.relpath}.xz"
+
+
+def _damaged(data: DataFile, path: Path, actual: str) -> CorpusUnavailable:
+    return CorpusUnavailable(
+        f"{path} does not match the published '{data.name}' file (sha256 {actual[:16]}…, "
+        f"expected {data.sha256[:16]}…). It may be damaged or a different version: delete "
+        "it, or put the published file there.",
+        name=data.name, relpath=data.relpath, problem="damaged", path=path)
+
+
+def _checked(path: Path, data: DataFile) -> Path:
     actual = sha256_of(path)
-    if actual != corpus.sha256:
-        raise CorpusUnavailable(
-            f"{path} does not match the published '{corpus.name}' file "
-            f"(sha256 {actual[:16]}…, expected {corpus.sha256[:16]}…). "
-            "It may be damaged or a different version: delete it and try again.")
+    if actual != data.sha256:
+        raise _damaged(data, path, actual)
     return path
 
 
-def corpus_path(name: str, download: bool = True) -> Path:
-    """The checked local file of corpus `name`, downloading it if needed."""
-    return file_path(get_corpus(name), download)
+def corpus_path(name: str) -> Path:
+    """The checked local file of corpus `name`."""
+    return file_path(get_corpus(name))
 
 
-def dataset_path(name: str, download: bool = True) -> Path:
-    """The checked local file of task dataset `name` (see `DATASETS`), downloading it
-    if needed."""
+def dataset_path(name: str) -> Path:
+    """The checked local file of task dataset `name` (see `DATASETS`)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
-    return file_path(DATASETS[name], download)
+    return file_path(DATASETS[name])
 
 
-def file_path(corpus: DataFile, download: bool = True) -> Path:
-    """Look for a public file locally (data folder, cache, assets); else download it."""
-    candidates = []
+def file_path(data: DataFile) -> Path:
+    """A data file on disk, checked: the data folder's copy, the cache's, or the
+    embedded one decompressed into the cache."""
     if os.environ.get(DATA_ENV):
-        candidates.append(Path(os.environ[DATA_ENV]) / corpus.relpath)
-    candidates += [cache_dir() / corpus.relpath, ASSETS / Path(corpus.relpath).name]
-    for path in candidates:
-        if path.is_file():
-            return _checked(path, corpus)
-    if not download:
-        raise CorpusUnavailable(_missing_message(corpus, "downloads are switched off"))
-    return _download(corpus)
+        local = Path(os.environ[DATA_ENV]) / data.relpath
+        if local.is_file():
+            return _checked(local, data)
+    cached = cache_dir() / data.relpath
+    if cached.is_file() and sha256_of(cached) == data.sha256:
+        return cached
+    embedded = embedded_path(data)
+    if not embedded.is_file():
+        raise CorpusUnavailable(_missing_message(data), name=data.name, relpath=data.relpath)
+    return _decompress(data, embedded)
 
 
-def _download(corpus: DataFile) -> Path:
-    import pooch  # imported here: only needed on a first download
-
-    target = cache_dir() / corpus.relpath
-    try:
-        if corpus.member:   # an archive whose own checksum is not published: check the member
-            extracted = pooch.retrieve(corpus.url, known_hash=None, path=target.parent,
-                                       fname=Path(corpus.url).name, progressbar=False,
-                                       processor=pooch.Unzip(members=[corpus.member]))
-            source = next(Path(p) for p in extracted if Path(p).name == corpus.member)
-            _checked(source, corpus)
-            source.replace(target)
+def _decompress(data: DataFile, embedded: Path) -> Path:
+    """Decompress an embedded file into the cache (a temporary folder if the cache is
+    not writable), written to a temporary name and renamed, so a reader never sees half."""
+    raw = lzma.decompress(embedded.read_bytes())
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != data.sha256:
+        raise _damaged(data, embedded, actual)
+    for root in (cache_dir(), Path(tempfile.gettempdir()) / "llm-playground-data"):
+        target = root / data.relpath
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+            partial.write_bytes(raw)
+            partial.replace(target)
             return target
-        fetched = pooch.retrieve(corpus.url, known_hash=f"sha256:{corpus.sha256}",
-                                 fname=target.name, path=target.parent, progressbar=False)
-    except CorpusUnavailable:
-        raise
-    except ValueError as err:  # pooch's hash mismatch
-        raise CorpusUnavailable(
-            f"the download of '{corpus.name}' from {corpus.url} did not match its "
-            f"published checksum, so it was refused ({err})") from err
-    except Exception as err:  # network errors of every kind
-        raise CorpusUnavailable(_missing_message(corpus, f"{type(err).__name__}: {err}")) from err
-    return Path(fetched)
+        except OSError:
+            continue
+    raise CorpusUnavailable(f"no writable folder to decompress '{data.name}' into: set "
+                            f"{CACHE_ENV} to one", name=data.name, relpath=data.relpath)
 
 
-def _missing_message(corpus: DataFile, reason: str) -> str:
-    kind = "Corpus" if isinstance(corpus, Corpus) else "Dataset"
-    fetch = (f"Download {corpus.url}, take the file {corpus.member} out of the archive and "
-             f"save it as {cache_dir() / corpus.relpath}" if corpus.member else
-             f"Download {corpus.url} and save it as {cache_dir() / corpus.relpath}")
-    return (
-        f"{kind} '{corpus.name}' is not available offline and could not be downloaded "
-        f"({reason}). {fetch}, or set {DATA_ENV} to a folder that holds {corpus.relpath}. "
-        f"The embedded default corpus '{DEFAULT_CORPUS}' works without a network.")
+def _missing_message(data: DataFile) -> str:
+    kind = "Corpus" if isinstance(data, Corpus) else "Dataset"
+    return (f"{kind} '{data.name}' is missing: {embedded_path(data)} is not in this "
+            f"installation. Reinstall LLM Playground (the file ships with it), or set "
+            f"{DATA_ENV} to a folder that holds {data.relpath} (its source: {data.url}).")
 
 
 def get_corpus(name: str) -> Corpus:
@@ -191,9 +206,9 @@ def _load_text(name: str, path: str, mtime: float) -> str:
     return get_corpus(name).prepare(Path(path).read_bytes())
 
 
-def load_corpus(name: str, download: bool = True) -> str:
+def load_corpus(name: str) -> str:
     """The text of a named corpus, ready to tokenize."""
-    path = corpus_path(name, download)
+    path = corpus_path(name)
     return _load_text(name, str(path), path.stat().st_mtime)
 
 

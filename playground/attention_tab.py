@@ -18,13 +18,14 @@ import torch
 
 from core.analysis import attention_maps, attention_patterns
 from core.positional import learned_positions, position_similarity, sinusoidal_encoding
+from core.pretraining import story_for
 from playground.errors import friendly
 from playground.i18n import t
 from playground.inputs import Range, read_in, slider
 from playground.model_picker import ModelPicker, resolve_model
 from playground.plots.attention import (attention_grid, attention_heatmap, encoding_heatmap,
                                         similarity_heatmap, waves_figure)
-from playground.prompt import cut_notice, notices_md, read_prompt, token_text
+from playground.prompt import DefaultText, cut_notice, notices_md, read_prompt, token_text
 from playground.session import AppContext, learner_key
 
 MAX_GRID_TOKENS = 32      # GPT-2 124M: 12 × 12 heads of 32 × 32 tokens in one figure
@@ -173,16 +174,19 @@ def _dims(text, d_model: int, lang) -> list[int]:
 
 def build(ctx: AppContext) -> None:
     tab, lang = AttentionTab(ctx), ctx.ui_lang
-    with gr.Tab(t("att.tab", lang), id="attention") as page:
+    prompt_text = DefaultText(t("att.default_prompt", "en"), story_for("tang").probe_text)
+    layer_range, head_range = LAYER._replace(high=11), HEAD._replace(high=11)
+    with ctx.tab("attention", "att.tab", "att.card") as page:
         gr.Markdown(t("att.intro", lang))
         picker = ModelPicker(ctx)
         with gr.Row():
-            prompt_box = gr.Textbox(t("att.default_prompt", lang), label=t("att.prompt", lang),
+            prompt_box = gr.Textbox(prompt_text.english, label=t("att.prompt", lang),
                                     lines=2, scale=3)
             with gr.Column(scale=2, min_width=260):
-                layer_sl = slider(LAYER._replace(high=11), t("att.layer", lang))
-                head_sl = slider(HEAD._replace(high=11), t("att.head", lang))
+                layer_sl = slider(layer_range, t("att.layer", lang))
+                head_sl = slider(head_range, t("att.head", lang))
                 average_cb = gr.Checkbox(False, label=t("att.average", lang))
+        prompt_note = gr.Markdown()
         show_btn = gr.Button(t("att.show", lang), variant="primary")
         notice_md = gr.Markdown()
         with gr.Row():
@@ -214,6 +218,9 @@ def build(ctx: AppContext) -> None:
             learned_sim_plot = gr.Plot(label=t("att.learned_sim_label", lang))
         learned_md = gr.Markdown()
 
+        for name, widget, rng in (("layer", layer_sl, layer_range), ("head", head_sl, head_range),
+                                  ("n_positions", positions_sl, POSITIONS), ("d_model", dims_sl, DIMS)):
+            ctx.link(name, widget, rng)
         who = [ctx.learner, ctx.lang]
         show_inputs = [*who, picker.dropdown, prompt_box, layer_sl, head_sl, average_cb]
         show_outputs = [grid_plot, zoom_plot, notice_md, patterns_md]
@@ -236,3 +243,8 @@ def build(ctx: AppContext) -> None:
         page.select(tab.positions, pe_inputs, pe_outputs, api_visibility="private",
                     concurrency_limit=4, show_progress="hidden")
         picker.attach_refresh(page.select)
+        swap = prompt_text.wire(ctx, picker.dropdown, prompt_box, prompt_note)
+        # The tab draws both views when it opens: its pattern text says they are there.
+        ctx.on_language(tab.show, show_inputs, show_outputs, when_shown=patterns_md, after=swap)
+        ctx.on_language(tab.positions, pe_inputs, pe_outputs, when_shown=patterns_md)
+        ctx.on_language(tab.timelapse, lapse_inputs, lapse_outputs)

@@ -74,10 +74,10 @@ def _status(xs, ys, records: list[GDStep], lr: float, batch_size: int,
 # ----- handlers ------------------------------------------------------------------------
 
 @friendly
-def _run_lab(lang, lr, batch_size, a0, steps, noise, seed):
+def _run_lab(lang, lr, batch, a0, steps, noise, seed):
     """Handler: one run of gradient descent → (animated figure, what happened)."""
     lr = _learning_rate(lr, lang)
-    batch_size = read_in(BATCH, batch_size, t("gd.batch", lang), lang)
+    batch_size = read_in(BATCH, batch, t("gd.batch", lang), lang)
     a0 = read_in(A0, a0, t("gd.a0", lang), lang, whole=False)
     steps = read_in(STEPS, steps, t("gd.steps", lang), lang)
     noise = read_in(NOISE, noise, t("gd.noise", lang), lang, whole=False)
@@ -96,14 +96,16 @@ def _pairs(lang, sentence):
     sentence = sentence.strip()
     if len(sentence) > MAX_SENTENCE_CHARS:
         raise gr.Error(t("gd.err.too_long", lang, n=len(sentence), limit=MAX_SENTENCE_CHARS))
-    return [[n, context, answer] for n, (context, answer) in enumerate(next_token_pairs(sentence), 1)]
+    rows = [[n, context, answer] for n, (context, answer) in enumerate(next_token_pairs(sentence), 1)]
+    return {"headers": [t(k, lang) for k in ("gd.col_n", "gd.col_context", "gd.col_next")],
+            "data": rows}
 
 
 def build(ctx: AppContext) -> None:
     """The tab's widgets and wiring (call inside a gr.Blocks)."""
     lang = ctx.ui_lang
     crit = critical_lr(_points(NOISE.default)[0])
-    with gr.Tab(t("gd.tab", lang), id="gd-lab"):
+    with ctx.tab("gd-lab", "gd.tab", "gd.card"):
         gr.Markdown(t("gd.intro", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
@@ -123,13 +125,17 @@ def build(ctx: AppContext) -> None:
         with gr.Row():
             sentence_box = gr.Textbox(t("gd.default_sentence", lang), label=t("gd.sentence", lang), scale=4)
             pairs_btn = gr.Button(t("gd.pairs_btn", lang), scale=1)
-        pairs_df = gr.Dataframe(_pairs(lang, t("gd.default_sentence", lang)), label=t("gd.pairs_table", lang),
-                                headers=[t("gd.col_n", lang), t("gd.col_context", lang), t("gd.col_next", lang)],
-                                interactive=False, max_height=360)
+        pairs_df = gr.Dataframe(_pairs(lang, t("gd.default_sentence", lang)),
+                                label=t("gd.pairs_table", lang), interactive=False, max_height=360)
 
         lab_inputs = [lr_sl, batch_sl, a0_sl, steps_sl, noise_sl, seed_num]
+        for name, widget, rng in zip(("lr", "batch", "a0", "steps", "noise", "seed"), lab_inputs,
+                                     (LR, BATCH, A0, STEPS, NOISE, SEED)):
+            ctx.link(name, widget, rng)
         gr.on([run_btn.click, seed_num.submit] + [s.release for s in lab_inputs[:-1]], _run_lab,
               [ctx.lang, *lab_inputs], [lab_plot, status_md], api_name="gd_run",
               concurrency_limit=None)
         gr.on([pairs_btn.click, sentence_box.submit], _pairs, [ctx.lang, sentence_box], pairs_df,
               api_name="gd_pairs", concurrency_limit=None)
+        ctx.on_language(_run_lab, [ctx.lang, *lab_inputs], [lab_plot, status_md])
+        ctx.on_language(_pairs, [ctx.lang, sentence_box], pairs_df)

@@ -75,9 +75,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "⚠ 有 {n} 个字符不在这个字符表里，已跳过：{chars}",
     },
     "tok.bytes_note": {
-        "en": "Pieces shown as <e4 bd> are byte fragments: BPE works on UTF-8 bytes, so one "
+        "en": "Pieces shown as `<e4 bd>` are byte fragments: BPE works on UTF-8 bytes, so one "
               "Chinese character or emoji can be split over several tokens.",
-        "zh": "形如 <e4 bd> 的是字节片段：BPE 以 UTF-8 字节为单位，一个汉字或表情可能被拆成几个词元。",
+        "zh": "形如 `<e4 bd>` 的是字节片段：BPE 以 UTF-8 字节为单位，一个汉字或表情可能被拆成几个词元。",
     },
     "tok.source.this": {"en": "this text itself", "zh": "这段文本本身"},
     # --- plots ---
@@ -336,7 +336,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The model drew its end-of-text token after {n} token(s), so the text stops there.",
         "zh": "模型在 {n} 个词元后抽到了“文本结束”词元，所以文字到此为止。",
     },
-    "samp.notice.model": {"en": "Model: {label}", "zh": "模型：{label}"},
     # --- errors ---
     "samp.err.empty": {"en": "Please type a prompt first.", "zh": "请先输入提示词。"},
     "samp.err.empty_text": {"en": "Please type a text to score first.", "zh": "请先输入要打分的文字。"},
@@ -578,7 +577,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "pre.prompt_info": {"en": "each sample starts from this text, with the same seed every time",
                         "zh": "每个样例都从这段文字开始，每次用同一个种子"},
     "pre.no_samples": {"en": "Samples appear here as the model trains.", "zh": "训练开始后，生成样例会显示在这里。"},
-    "pre.err.inputs": {"en": "Expected {n} setup values, got {got}.", "zh": "应有 {n} 个设置值，收到 {got} 个。"},
+    "pre.err.inputs": {"en": "Setting(s) missing: {names}.", "zh": "缺少设置：{names}。"},
     "pre.err.tokenizer": {"en": "Unknown tokenizer {kind!r}.", "zh": "未知的分词器 {kind!r}。"},
     "pre.err.preset": {"en": "Unknown preset {preset!r}.", "zh": "未知的预设 {preset!r}。"},
     "pre.err.corpus": {"en": "Unknown training text {corpus!r}.", "zh": "未知的训练语料 {corpus!r}。"},
@@ -985,6 +984,203 @@ STRINGS: dict[str, dict[str, str]] = {
                               "({room} of {limit} can be freed). Load a smaller one.",
                         "zh": "这个模型需要 {needed} 内存，超过服务器能为模型保留的空间（{limit} 中最多能腾出 {room}）。"
                               "请加载一个更小的模型。"},
+    # --- classroom: the header, workshop links, lesson cards, data, translated core messages ---
+    "link.button": {"en": "Copy a link to this setup", "zh": "复制这套设置的链接"},
+    "link.box": {"en": "Link to this tab with these settings (share it with the room)",
+                 "zh": "打开本页并带上这些设置的链接（可以分享给全班）"},
+    "link.notice.tab": {"en": "The link names a tab “{value}” that does not exist: opening {default}.",
+                        "zh": "链接里的标签页“{value}”不存在：已打开“{default}”。"},
+    "link.notice.lang": {"en": "The link asks for the language “{value}”, which is not available: "
+                               "use lang=zh or lang=en.",
+                         "zh": "链接要求的语言“{value}”不可用：请用 lang=zh 或 lang=en。"},
+    "link.notice.unknown": {"en": "The link's setting “{name}” is not one of the {tab} tab's: it was left out.",
+                            "zh": "链接里的设置“{name}”不属于“{tab}”页：已忽略。"},
+    "link.notice.range": {"en": "The link's {name} = “{value}” is not a value from {low} to {high} on "
+                                "the slider's steps: using {default}.",
+                          "zh": "链接里的 {name} = “{value}” 不是 {low} 到 {high} 之间、符合滑块步长的值：已改用 {default}。"},
+    "link.notice.choice": {"en": "The link's {name} = “{value}” is not one of the choices: using {default}.",
+                           "zh": "链接里的 {name} = “{value}” 不在可选项中：已改用 {default}。"},
+    "link.notice.private": {"en": "Pasted or uploaded text cannot travel in a link: the link uses {default}.",
+                            "zh": "粘贴或上传的文本无法放进链接：链接里改用 {default}。"},
+    "prompt.stays_english": {
+        "en": "The example stays in English: this model did not learn Chinese (the default untrained "
+              "model knows only the tokens of *The Verdict*, so a Chinese prompt would leave it nothing "
+              "to read). Pick a model trained on the Tang poems to try a Chinese prompt.",
+        "zh": "示例保持英文：这个模型没有学过中文（默认的未训练模型只认识《The Verdict》里的英文词元，"
+              "中文提示会让它无字可读）。选一个用唐诗训练的模型，就可以试中文提示了。",
+    },
+    # core's messages and a job's end reasons, by kind (playground/errors.py CORE_MESSAGES)
+    "core.join": {"en": "; ", "zh": "；"},
+    "core.untranslated": {"en": "{text}", "zh": "（英文原文）{text}"},
+    "core.stopped": {"en": "stopped by request", "zh": "按要求停止"},
+    "core.stopped_early": {"en": "stopped before it started", "zh": "在开始之前就停止了"},
+    "core.loss_nan": {"en": "the loss became {value} at step {step}", "zh": "第 {step} 步时损失变成了 {value}"},
+    "core.loss_exploded": {"en": "the loss exploded to {value} at step {step} (chance is {chance}): "
+                                 "the learning rate is too high",
+                           "zh": "第 {step} 步时损失爆炸到 {value}（随机猜测是 {chance}）：学习率太高了"},
+    "core.gradient": {"en": "the gradient became {value} at step {step}", "zh": "第 {step} 步时梯度变成了 {value}"},
+    "core.other_process": {"en": "another process saw the loss diverge", "zh": "另一个进程发现损失发散了"},
+    "core.weights_reset": {"en": "the weights were reset to the last healthy evaluation",
+                           "zh": "权重已恢复到最近一次正常评估时的状态"},
+    "core.killed_oom": {"en": "training stopped unexpectedly: the operating system ended the job's process, "
+                              "most often because memory ran out. Try a smaller model, batch or context.",
+                        "zh": "训练意外停止：操作系统结束了训练进程，最常见的原因是内存不够。试试更小的模型、批量或上下文。"},
+    "core.killed": {"en": "training stopped unexpectedly: the job's process was ended ({signal})",
+                    "zh": "训练意外停止：训练进程被结束了（{signal}）"},
+    "core.exit_code": {"en": "training stopped unexpectedly: the job's process exited with code {code}",
+                       "zh": "训练意外停止：训练进程退出，代码 {code}"},
+    "core.died": {"en": "training stopped unexpectedly; the error was logged. Start again, or change the settings.",
+                  "zh": "训练意外停止，错误已记录。请重新开始，或修改设置。"},
+    "core.no_start": {"en": "the job could not start; the error was logged. Try again in a moment.",
+                      "zh": "训练任务无法启动，错误已记录。请稍后再试。"},
+    "core.text_not_str": {"en": "the text must be text", "zh": "文本必须是文字"},
+    "core.text_binary": {"en": "the text contains NUL bytes: it looks like a binary file, not text",
+                         "zh": "文本里有 NUL 字节：这看起来是二进制文件，不是文本"},
+    "core.text_short": {"en": "the text is too short: give at least {n} characters",
+                        "zh": "文本太短：至少需要 {n} 个字符"},
+    "core.text_long": {"en": "the text is too long: at most {n} characters", "zh": "文本太长：最多 {n} 个字符"},
+    "core.file_large": {"en": "the file is too large: {size} bytes, at most {limit}",
+                        "zh": "文件太大：{size} 字节，最多 {limit}"},
+    "core.file_not_utf8": {"en": "the file is not UTF-8 text (is it a binary file?)",
+                           "zh": "文件不是 UTF-8 文本（是二进制文件吗？）"},
+    "core.json_invalid": {"en": "the file is not valid JSON (line {line}, column {column})",
+                          "zh": "文件不是有效的 JSON（第 {line} 行，第 {column} 列）"},
+    "core.json_not_list": {"en": "the file must hold a JSON list of {{instruction, input, output}} items",
+                           "zh": "文件里必须是由 {{instruction, input, output}} 条目组成的 JSON 列表"},
+    "core.json_too_many": {"en": "the file has {n} items; at most {limit} are accepted",
+                           "zh": "文件有 {n} 条；最多接受 {limit} 条"},
+    "core.item_not_object": {"en": "item {n} is not an object with instruction, input and output",
+                             "zh": "第 {n} 条不是含 instruction、input、output 的对象"},
+    "core.item_field": {"en": "item {n} needs a text '{field}'", "zh": "第 {n} 条需要文本字段“{field}”"},
+    "core.item_long": {"en": "item {n}'s '{field}' is longer than {limit} characters",
+                       "zh": "第 {n} 条的“{field}”超过 {limit} 个字符"},
+    "core.heads_divide": {"en": "the embedding size ({emb}) must be divisible by the number of heads ({heads}): "
+                                "each head gets an equal share of it",
+                          "zh": "嵌入维度（{emb}）必须能被注意力头数（{heads}）整除：每个头分到相同的一份"},
+    "core.split.training": {"en": "training", "zh": "训练"},
+    "core.split.validation": {"en": "validation", "zh": "验证"},
+    "core.split_short": {"en": "the {what} split has {n} tokens, fewer than one window of context {context} + 1: "
+                               "use a shorter context or more text (otherwise its loss cannot be measured)",
+                         "zh": "{what}集只有 {n} 个词元，不够一个上下文窗口（{context} + 1）：请缩短上下文或提供更多文本"
+                               "（否则无法计算它的损失）"},
+    "core.few_tokens": {"en": "the text gives fewer than 2 tokens with this tokenizer",
+                        "zh": "用这个分词器，这段文本不到 2 个词元"},
+    "core.hub": {"en": "{repo} could not be downloaded from the Hugging Face Hub (or the mirror named by "
+                       "HF_ENDPOINT). Check the network, or ask whoever runs this app to set HF_ENDPOINT to a "
+                       "mirror. Models trained here keep working offline.",
+                 "zh": "无法从 Hugging Face Hub（或 HF_ENDPOINT 指定的镜像）下载 {repo}。请检查网络，或请运行本应用的人"
+                       "把 HF_ENDPOINT 设为一个镜像。在这里训练的模型离线也能用。"},
+    "core.data_missing": {"en": "The data “{name}” is missing from this installation, so this lesson cannot start. "
+                                "Reinstall LLM Playground (the data ships with it), or ask whoever runs it to set "
+                                "{env} to a folder that holds {file}.",
+                          "zh": "这次安装缺少数据“{name}”，所以这一课无法开始。请重新安装 LLM Playground（数据随应用提供），"
+                                "或请运行本应用的人把 {env} 设为包含 {file} 的文件夹。"},
+    "core.data_damaged": {"en": "The data “{name}” on this machine does not match the published file (it may be "
+                                "damaged or another version), so it was not used. Ask whoever runs this app to "
+                                "replace {file} or reinstall.",
+                          "zh": "本机上的数据“{name}”与发布的文件不一致（可能已损坏或版本不同），所以没有使用。"
+                                "请运行本应用的人替换 {file}，或重新安装。"},
+    "lesson.title": {"en": "Lesson card: things to try", "zh": "课堂卡片：试一试"},
+    "tok.card": {
+        "en": "**Try**\n"
+              "1. Type 你好 and a word like *unbelievable*: BPE cuts the rare word into pieces and "
+              "each Chinese character into UTF-8 byte pieces (shown as `<e4 bd>`).\n"
+              "2. Put `<|endoftext|>` in the text: BPE reads it as one token, id 50256.\n"
+              "3. Build the character vocabulary from the Tang poems: English letters become unknown.\n\n"
+              "**Look for** the counts: how many characters one BPE token holds, in English and in "
+              "Chinese.",
+        "zh": "**试一试**\n"
+              "1. 输入“你好”和一个长单词（如 *unbelievable*）：BPE 把少见的词切成几片，把每个汉字切成"
+              " UTF-8 字节片段（显示为 `<e4 bd>`）。\n"
+              "2. 在文本里加上 `<|endoftext|>`：BPE 把它当作一个词元，id 是 50256。\n"
+              "3. 把字符表来源换成“唐诗”：英文字母都成了不认识的字符。\n\n"
+              "**留意**统计行：一个 BPE 词元平均装几个字符，英文和中文各是多少。",
+    },
+    "pre.card": {
+        "en": "**Try**\n"
+              "1. *From gibberish to poet*: pick the Tang poems and press Start. Watch the samples: "
+              "random characters, then punctuation, then lines of five or seven characters.\n"
+              "2. *Words, then overfitting*: on The Verdict, words appear within seconds; after about "
+              "half a minute the validation loss turns up while the training loss keeps falling.\n"
+              "3. Set the learning rate to 0.5 and start again: the run stops and says the loss "
+              "exploded.\n\n"
+              "**Look for** the gap between the two curves, and what the samples look like at each "
+              "loss.",
+        "zh": "**试一试**\n"
+              "1. **从胡言乱语到诗人**：选唐诗，按开始。看样本：先是乱字，然后学会标点，再写出五言、七言的句子。\n"
+              "2. **先学会词，再过拟合**：用《The Verdict》训练，几秒钟就出现单词；大约半分钟后，验证损失开始上升，"
+              "训练损失却还在下降。\n"
+              "3. 把学习率设成 0.5 再训练：运行会停下，并说明损失爆炸了。\n\n"
+              "**留意**两条曲线之间的差距，以及每个损失值下样本是什么样子。",
+    },
+    "samp.card": {
+        "en": "**Try**\n"
+              "1. Set the temperature to 0: the same token wins every time and the text soon repeats.\n"
+              "2. Raise the temperature to 2 and generate: the bars flatten and the text goes wild.\n"
+              "3. With temperature 1, set top-k to 5, then top-p to 0.5: watch how many tokens stay "
+              "in the running.\n\n"
+              "**Look for** the entropy line: how uncertain the model is before and after each filter.",
+        "zh": "**试一试**\n"
+              "1. 把温度设为 0：每次都是同一个词元胜出，文本很快开始重复。\n"
+              "2. 把温度调到 2 再生成：柱子变平，文本变得天马行空。\n"
+              "3. 温度为 1 时，把 top-k 设为 5，再把 top-p 设为 0.5：看还剩几个词元可选。\n\n"
+              "**留意**熵那一行：每一步筛选前后，模型有多不确定。",
+    },
+    "att.card": {
+        "en": "**Try**\n"
+              "1. Show the attention of GPT-2 or your trained model and find *the head that looks at "
+              "the previous token*: the text under the grid names it.\n"
+              "2. Look at the upper-right half of every map: it is empty, because a token may not "
+              "look ahead (the causal mask).\n"
+              "3. Start a Pretrain run and scrub the time-lapse: the patterns form as the loss falls.\n\n"
+              "**Look for** heads that put most of their attention on the first token: a resting place, "
+              "not a meaning.",
+        "zh": "**试一试**\n"
+              "1. 查看 GPT-2 或你训练的模型的注意力，找到**只看前一个词元的头**：网格下面的文字会指出它。\n"
+              "2. 看每张图的右上半部分：都是空的，因为词元不能往后看（因果掩码）。\n"
+              "3. 在预训练页开始训练，然后拖动延时摄影：随着损失下降，注意力的模式逐渐形成。\n\n"
+              "**留意**那些把大部分注意力放在第一个词元上的头：那是个“歇脚处”，并没有什么含义。",
+    },
+    "spam.card": {
+        "en": "**Try**\n"
+              "1. Start with a new small model: test accuracy climbs above 95% in under a minute.\n"
+              "2. Classify the first example, then replace *winner* with *friend*: *the spam token that "
+              "tips the verdict* is shaded darkest.\n"
+              "3. Move the threshold and read the confusion matrix again.\n\n"
+              "**Look for** which words push towards spam, and which messages it gets wrong.",
+        "zh": "**试一试**\n"
+              "1. 从一个新的小模型开始：不到一分钟，测试准确率就超过 95%。\n"
+              "2. 判断第一条示例，再把 *winner* 换成 *friend*：**让判断翻转的垃圾词元**颜色最深。\n"
+              "3. 移动阈值，再看一次混淆矩阵。\n\n"
+              "**留意**哪些词把判断推向垃圾短信，以及它会判错哪些短信。",
+    },
+    "ins.card": {
+        "en": "**Try**\n"
+              "1. Inspect a batch: with the instruction masked, its targets become −100 and only the "
+              "response counts towards the loss.\n"
+              "2. Fine-tune twice, with and without the mask, and compare the three answers.\n"
+              "3. Choose the Tang poems and ask for a poem titled 秋夜.\n\n"
+              "**Look for** when the answers start to follow the instruction's form.",
+        "zh": "**试一试**\n"
+              "1. 查看一个批次：掩码指令后，它的目标变成 −100，只有回答计入损失。\n"
+              "2. 分别在掩码和不掩码的情况下各微调一次，比较那三条回答。\n"
+              "3. 选唐诗数据，请模型以“秋夜”为题写一首诗。\n\n"
+              "**留意**回答从什么时候开始符合指令要求的格式。",
+    },
+    "gd.card": {
+        "en": "**Try**\n"
+              "1. Fit y = a·x from a = 1 with the default rate: a walks down the parabola to about 2.\n"
+              "2. Raise the learning rate past the critical rate in its help text: a jumps over the "
+              "bottom, further each step, and diverges.\n"
+              "3. Set the batch to 1: one point fits infinitely many lines, so the steps wander; "
+              "several points pin the line down.\n\n"
+              "**Look for** the factor 1 − 2η·mean(x²): below 1 in size the run settles, above it explodes.",
+        "zh": "**试一试**\n"
+              "1. 从 a = 1 开始用默认学习率拟合 y = a·x：a 沿着抛物线走到 2 附近。\n"
+              "2. 把学习率调过说明里的临界学习率：a 越过最低点，一步比一步跳得远，最后发散。\n"
+              "3. 把批量设为 1：一个点可以拟合无数条直线，所以步子来回摇摆；几个点放在一起才能把直线定下来。\n\n"
+              "**留意**系数 1 − 2η·mean(x²)：绝对值小于 1 就收敛，大于 1 就爆炸。",
+    },
 }
 
 

@@ -2,8 +2,9 @@
 API client can send anything, so every handler checks what it gets the same way.
 
 Each tab keeps one `Range(low, high, default)` per number control; the slider is made
-from it (`slider`) and the handler checks against it (`read_number`, `read_whole`),
-so the two cannot disagree.
+from it (`slider`), the handler checks against it (`read_in`, `read_number`,
+`read_whole`) and a workshop link's value is checked against it too (`check_in`,
+which never raises), so the three cannot disagree.
 """
 
 from __future__ import annotations
@@ -23,6 +24,26 @@ class Range(NamedTuple):
     default: float
     step: float | None = None
 
+    @property
+    def whole(self) -> bool:
+        """Whole numbers only: every bound, the default and the step are integers."""
+        return all(float(x).is_integer() for x in (self.low, self.high, self.default,
+                                                     self.step or 1))
+
+    def check(self, value) -> float | int | None:
+        """`value` (a number or its text) if it is in range, whole where the range is and
+        on the slider's steps; None otherwise. Never raises."""
+        number = _finite(value)
+        if number is None or not self.low <= number <= self.high:
+            return None
+        if self.step:
+            steps = (number - self.low) / self.step
+            if abs(steps - round(steps)) > 1e-6:
+                return None
+        if self.whole:
+            return int(number) if number == int(number) else None
+        return number
+
 
 def slider(rng: Range, label: str, **kwargs) -> gr.Slider:
     """A slider with exactly the range its handler accepts."""
@@ -36,13 +57,21 @@ def number_box(rng: Range, label: str, whole: bool = True, **kwargs) -> gr.Numbe
                      maximum=rng.high, label=label, **kwargs)
 
 
-def read_number(value, label: str, low: float, high: float, lang: str | None = None) -> float:
-    """A finite number in [low, high], or a gr.Error that names the field."""
+def _finite(value) -> float | None:
+    """A finite float from a number or its text; None for anything else (booleans too)."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def read_number(value, label: str, low: float, high: float, lang: str | None = None) -> float:
+    """A finite number in [low, high], or a gr.Error that names the field."""
+    number = _finite(value)
+    if number is None or not low <= number <= high:
         shown = value[:40] + "…" if isinstance(value, str) and len(value) > 40 else value
         raise gr.Error(t("err.range", lang, name=label, low=low, high=high, value=shown))
     return number
@@ -62,16 +91,17 @@ def read_in(rng: Range, value, label: str, lang: str | None = None, whole: bool 
     return reader(value, label, rng.low, rng.high, lang)
 
 
-def widget_values(names, values, lang: str | None = None) -> dict:
-    """A handler's widget values by name: `names` is a tuple in the widgets' order, or a
-    dataclass whose field order is theirs. A gr.Error when their number is wrong."""
+def widget_values(names, values: dict, lang: str | None = None) -> dict:
+    """A handler's widget values by name: `names` is a tuple of them, or a dataclass whose
+    fields they are; `values` is {name: value}. A gr.Error names any that is missing."""
     import dataclasses
 
     if dataclasses.is_dataclass(names):
         names = [f.name for f in dataclasses.fields(names)]
-    if len(values) != len(names):
-        raise gr.Error(t("pre.err.inputs", lang, n=len(names), got=len(values)))
-    return dict(zip(names, values))
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise gr.Error(t("pre.err.inputs", lang, names=", ".join(missing)))
+    return {name: values[name] for name in names}
 
 
 class TrainingRanges(NamedTuple):

@@ -140,7 +140,7 @@ class InstructSetup:
     WIDGETS = ("dataset", "upload", "base", "mask_instruction", "steps", "batch", "lr", "seed")
 
     @classmethod
-    def read(cls, values, lang) -> "InstructSetup":
+    def read(cls, values: dict, lang) -> "InstructSetup":
         v = widget_values(cls.WIDGETS, values, lang)
         if v["dataset"] not in DATASETS:
             raise gr.Error(t("ins.err.dataset", lang, name=v["dataset"]))
@@ -183,8 +183,10 @@ class InstructTab(TrainingTab):
 
     # ----- fine-tuning -------------------------------------------------------------
     @friendly
-    def start(self, request: gr.Request, learner, lang, *values):
-        setup = InstructSetup.read(values, lang)
+    def start(self, request: gr.Request, learner, lang, **setup):
+        """Handler: fine-tune the chosen base on the chosen instructions
+        (`InstructSetup.WIDGETS`, by name)."""
+        setup = InstructSetup.read(setup, lang)
         owner = learner_key(learner, request, lang)
         self.registry.touch(owner)
         dataset = load_dataset(setup.dataset, setup.upload, lang)
@@ -405,7 +407,7 @@ def _evaluation_summary(scores, judged, lang) -> str:
 def build(ctx: AppContext) -> None:
     tab, lang = InstructTab(ctx), ctx.ui_lang
     cfg0 = TRAINING["scratch"]
-    with gr.Tab(t("ins.tab", lang), id="instruct") as page:
+    with ctx.tab("instruct", "ins.tab", "ins.card") as page:
         gr.Markdown(t("ins.intro", lang))
         with gr.Row():
             dataset_radio = gr.Radio([(t(f"ins.data.{d}", lang), d) for d in DATASETS], value=BOOK,
@@ -459,20 +461,26 @@ def build(ctx: AppContext) -> None:
         eval_md = gr.Markdown()
         eval_out = gr.HTML()
 
+        setup = dict(dataset=dataset_radio, upload=upload_file, base=base_picker.dropdown,
+                     mask_instruction=mask_cb, steps=steps_num, batch=batch_sl, lr=lr_num,
+                     seed=seed_num)
+        ctx.link("dataset", dataset_radio, private=(UPLOAD,))
+        for name in ("steps", "batch", "lr", "seed"):
+            ctx.link(name, setup[name], getattr(RANGES, name))
+        ctx.link("new_tokens", new_tokens_sl, NEW_TOKENS)
+        ctx.link("n_items", test_items_sl, TEST_ITEMS)
+        ctx.cascade(base_picker.dropdown, tab.on_base, [steps_num, batch_sl, lr_num])
         who = [ctx.learner, ctx.lang]
-        inspect_btn.click(tab.inspect, [ctx.lang, dataset_radio, upload_file], [inspect_out, inspect_md],
+        inspect_inputs = [ctx.lang, dataset_radio, upload_file]
+        inspect_btn.click(tab.inspect, inspect_inputs, [inspect_out, inspect_md],
                           api_name="instruct_inspect", concurrency_limit=4)
-        base_picker.dropdown.change(tab.on_base, [ctx.lang, base_picker.dropdown],
-                                    [steps_num, batch_sl, lr_num], api_visibility="private",
-                                    concurrency_limit=None)
-        setup = [dataset_radio, upload_file, base_picker.dropdown, mask_cb, steps_num, batch_sl,
-                 lr_num, seed_num]
-        start_btn.click(tab.start, [*who, *setup], message_md, api_name="instruct_start",
+        start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="instruct_start",
                         concurrency_id="instruct-start", concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="instruct_")
-        timer.tick(tab.tick, [*who, simplified_cb, last_key],
-                   [loss_plot, status_md, responses_out, chat_picker.dropdown, last_key],
-                   show_progress="hidden", concurrency_limit=None, api_name="instruct_poll")
+        poll_inputs = [*who, simplified_cb, last_key]
+        poll_outputs = [loss_plot, status_md, responses_out, chat_picker.dropdown, last_key]
+        timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
+                   concurrency_limit=None, api_name="instruct_poll")
         gr.on([chat_btn.click, instruction_box.submit], tab.chat,
               [*who, chat_picker.dropdown, instruction_box, input_box, new_tokens_sl, simplified_cb],
               [response_box, chat_notice], api_name="instruct_chat",
@@ -483,3 +491,6 @@ def build(ctx: AppContext) -> None:
                        concurrency_id="instruct-generate", concurrency_limit=2)
         base_picker.attach_refresh(page.select)
         chat_picker.attach_refresh(page.select)
+        ctx.on_language(tab.tick, poll_inputs, poll_outputs)
+        ctx.on_language(tab.inspect, inspect_inputs, [inspect_out, inspect_md],
+                        when_shown=inspect_md)

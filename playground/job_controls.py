@@ -17,9 +17,15 @@ from pathlib import Path
 import gradio as gr
 
 from core.jobs import FailureCause, JobState, JobView, TrainingJob
-from playground.errors import friendly
+from playground.errors import friendly, say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
+
+
+def cleared() -> str:
+    """A message about one action (started, paused, saved…) is in the language it was said
+    in: a language switch clears it; the status line below it says the job's state."""
+    return ""
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -61,7 +67,7 @@ def status_text(view: JobView, lang) -> str:
     if view.overfitting:
         lines.append(t("pre.overfitting", lang))
     if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
-        lines.append(t("pre.reason", lang, reason=view.reason))
+        lines.append(t("pre.reason", lang, reason=say(view.reason, lang)))
     if view.skipped:
         what = ", ".join(t(f"job.skipped.{item}", lang) for item in view.skipped)
         lines.append(t("job.skipped", lang, what=what))
@@ -203,6 +209,7 @@ class JobControls:
         if "save" in buttons:
             buttons["save"].click(self.save, who, [download, message],
                                   api_name=f"{api_prefix}save", concurrency_limit=4)
+        ctx.on_language(cleared, [], message)
 
     def export_box(self, ctx: AppContext, lang, api_prefix: str = "") -> None:
         """An accordion to take the model away: transformers folder, Hub upload."""
@@ -219,6 +226,7 @@ class JobControls:
                          api_name=f"{api_prefix}export", concurrency_limit=2)
         push_btn.click(self.export, [ctx.learner, ctx.lang, repo_box, token_box],
                        [archive_file, export_md], api_name=f"{api_prefix}push", concurrency_limit=1)
+        ctx.on_language(cleared, [], export_md)
 
 
 def training_widgets(ranges, defaults, lang):

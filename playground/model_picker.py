@@ -26,6 +26,7 @@ from core.kv_cache import use_decode_layout
 from core.model import GPTModel, init_weights
 from core.pretrained import GPT2_SOURCES, PretrainedUnavailable, load_gpt2
 from core.tokenizer import BPETokenizer, Tokenizer
+from playground.errors import say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
 
@@ -114,13 +115,26 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
         try:
             model, tokenizer = SHARED.get(choice, lambda: (load_gpt2(choice), BPETokenizer()))
         except PretrainedUnavailable as err:
-            raise gr.Error(t("picker.err.hub", lang, reason=err)) from err
+            raise gr.Error(t("picker.err.hub", lang, reason=say(str(err), lang))) from err
         picked = PickedModel(model, tokenizer, t(f"picker.{choice}", lang))
     else:
         raise gr.Error(t("picker.err.none", lang))
     if kind is not None and picked.kind != kind:
         raise gr.Error(t(f"picker.err.kind_{kind}", lang))
     return picked
+
+
+def picked_tokenizer(registry: JobRegistry, choice: str | None, owner: str) -> Tokenizer | None:
+    """The tokenizer of a picker value, without building or downloading the model."""
+    if choice == LIVE:
+        job = registry.get(owner)
+        return job.spec.tokenizer if job is not None else None
+    if isinstance(choice, str) and choice.startswith(SAVED):
+        saved = registry.model_by_id(owner, choice[len(SAVED):])
+        return saved.tokenizer if saved is not None else None
+    if choice == FRESH:
+        return corpus_tokenizer(DEFAULT_CORPUS)
+    return BPETokenizer() if choice in GPT2_SOURCES else None
 
 
 class ModelPicker:
@@ -140,11 +154,15 @@ class ModelPicker:
             self.refresh_btn = gr.Button(t("picker.refresh", lang), scale=1, size="sm")
         self.refresh_btn.click(self._refresh, [ctx.learner, ctx.lang, self.dropdown],
                                self.dropdown, api_visibility="private", concurrency_limit=None)
+        ctx.on_language(self._refresh, [ctx.learner, ctx.lang, self.dropdown], self.dropdown)
         if api_name:   # what this learner can pick, for API clients: [[label, value], …]
             gr.api(self._list, api_name=api_name, concurrency_limit=None)
 
-    def _list(self, lang: str = "en", request: gr.Request = None) -> list[list[str]]:
-        owner = learner_key(None, request, lang)
+    def _list(self, learner: str, lang: str = "en", request: gr.Request = None
+              ) -> list[list[str]]:
+        """The models this learner (their learner id, as every endpoint takes it) can pick:
+        [[label, value], …]."""
+        owner = learner_key(learner, request, lang)
         return [[label, value] for label, value in
                 model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra)]
 

@@ -70,7 +70,7 @@ class PretrainSetup:
     prompt: str
 
     @classmethod
-    def read(cls, values, lang) -> "PretrainSetup":
+    def read(cls, values: dict, lang) -> "PretrainSetup":
         v = widget_values(cls, values, lang)
         if v["tokenizer"] not in TOKENIZER_KINDS:
             raise gr.Error(t("pre.err.tokenizer", lang, kind=v["tokenizer"]))
@@ -151,12 +151,17 @@ class Pretrain(TrainingTab):
         """A corpus chooses its story: preset, tokenizer, prompt and what to expect."""
         story = story_for(corpus)
         return (gr.update(visible=corpus == OWN_TEXT), gr.update(visible=corpus == UPLOAD),
-                story.preset, "auto", story.sample_prompt, t(f"story.{_story_key(corpus)}", lang))
+                story.preset, "auto", story.sample_prompt, Pretrain.story(lang, corpus))
+
+    @staticmethod
+    def story(lang, corpus: str) -> str:
+        """What the chosen text's story shows, in the learner's language."""
+        return t(f"story.{_story_key(corpus)}", lang)
 
     @friendly
-    def describe(self, lang, *values):
+    def describe(self, lang, **setup):
         """Handler: parameters and step time of the current settings (or what is wrong)."""
-        setup = PretrainSetup.read(values, lang)
+        setup = PretrainSetup.read(setup, lang)
         try:
             text, _ = setup.text(lang)
             vocab = tokenizer_for(setup.corpus, setup.tokenizer, text).n_vocab
@@ -167,12 +172,10 @@ class Pretrain(TrainingTab):
 
     # ----- running -----------------------------------------------------------------
     @friendly
-    def start(self, request: gr.Request, learner, lang, *values):
-        """Handler: build the job from the setup (or the loaded checkpoint) and submit it.
-
-        `values` are the setup widgets in `PretrainSetup` order, then "continue"."""
-        *setup_values, resume = values
-        setup = PretrainSetup.read(setup_values, lang)
+    def start(self, request: gr.Request, learner, lang, resume=False, **setup):
+        """Handler: build the job from the setup (`PretrainSetup`'s fields, by name) or,
+        with `resume`, from the loaded checkpoint, and submit it."""
+        setup = PretrainSetup.read(setup, lang)
         owner = self.owner(learner, request, lang)
         self.registry.touch(owner)
         text, corpus_name = setup.text(lang)
@@ -231,7 +234,10 @@ class Pretrain(TrainingTab):
         polled = self.controls.poll(request, learner, lang, last_key, bool(log_scale),
                                     bool(simplified))
         if polled is None:
-            return gr.skip(), t("pre.no_job_yet", lang), gr.skip(), last_key
+            if last_key == ("none", lang):
+                return gr.skip(), gr.skip(), gr.skip(), last_key
+            return (loss_figure([], [], bool(log_scale), lang), t("pre.no_job_yet", lang),
+                    samples_html([], lang), ("none", lang))
         job, view, key = polled.job, polled.view, polled.key
         if key == last_key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
@@ -251,7 +257,7 @@ def build(ctx: AppContext) -> None:
     tab, lang = Pretrain(ctx), ctx.ui_lang
     story = story_for("the-verdict")
     cpu, cpu_train = PRESETS[story.preset], TRAIN_PRESETS[story.preset]
-    with gr.Tab(t("pre.tab", lang), id="pretrain"):
+    with ctx.tab("pretrain", "pre.tab", "pre.card"):
         gr.Markdown(t("pre.intro", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
@@ -281,11 +287,12 @@ def build(ctx: AppContext) -> None:
                     seed_num = number_box(SEED, t("pre.seed", lang))
                     prompt_box = gr.Textbox(story.sample_prompt, label=t("pre.prompt", lang),
                                             info=t("pre.prompt_info", lang), max_lines=3)
-                setup_widgets = [corpus_dd, own_text_box, upload_file, tokenizer_dd, preset_dd,
-                                 layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num,
-                                 lr_num, seed_num, prompt_box]
-                defaults = [w.value for w in setup_widgets]
-                setup_md = gr.Markdown(tab.describe(lang, *defaults))
+                # The setup by its names: the API's parameters, PretrainSetup's fields, links.
+                setup = dict(corpus=corpus_dd, own_text=own_text_box, upload=upload_file,
+                             tokenizer=tokenizer_dd, preset=preset_dd, layers=layers_sl,
+                             heads=heads_sl, emb=emb_sl, context=context_sl, batch=batch_sl,
+                             steps=steps_num, lr=lr_num, seed=seed_num, prompt=prompt_box)
+                setup_md = gr.Markdown(tab.describe(lang, **{k: w.value for k, w in setup.items()}))
                 resume_cb = gr.Checkbox(False, label=t("pre.resume", lang))
                 start_btn, control_btns, download_files = tab.controls.buttons(lang)
                 load_file = gr.File(label=t("pre.load", lang), file_types=[".safetensors"],
@@ -303,18 +310,26 @@ def build(ctx: AppContext) -> None:
         last_key = gr.State(None)
         timer = gr.Timer(1.0)
 
+        # A link may set the text, the tokenizer, the preset and every number; pasted and
+        # uploaded text cannot travel in one. In Chinese the story is the Tang poems'.
+        ctx.link("corpus", corpus_dd, private=(OWN_TEXT, UPLOAD), default={"zh": "tang"})
+        ctx.link("tokenizer", tokenizer_dd)
+        ctx.link("preset", preset_dd)
+        for name, rng in (("layers", LAYERS), ("heads", HEADS), ("emb", EMB),
+                          ("context", CONTEXT), ("batch", BATCH), ("steps", STEPS), ("lr", LR),
+                          ("seed", SEED)):
+            ctx.link(name, setup[name], rng)
+        ctx.cascade(corpus_dd, tab.on_corpus,
+                    [own_text_box, upload_file, preset_dd, tokenizer_dd, prompt_box, story_md])
+        ctx.cascade(preset_dd, tab.on_preset,
+                    [layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num, lr_num])
+
         who = [ctx.learner, ctx.lang]
-        preset_dd.change(tab.on_preset, [ctx.lang, preset_dd],
-                         [layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num, lr_num],
-                         api_visibility="private", concurrency_limit=None)
-        corpus_dd.change(tab.on_corpus, [ctx.lang, corpus_dd],
-                         [own_text_box, upload_file, preset_dd, tokenizer_dd, prompt_box, story_md],
-                         api_visibility="private", concurrency_limit=None)
-        gr.on([w.change for w in setup_widgets if w is not prompt_box], tab.describe,
-              [ctx.lang, *setup_widgets], setup_md, api_name="describe",
+        gr.on([w.change for w in setup.values() if w is not prompt_box], tab.describe,
+              [ctx.lang], setup_md, inputs_kwargs=setup, api_name="describe",
               trigger_mode="always_last", concurrency_limit=None)
-        start_btn.click(tab.start, [*who, *setup_widgets, resume_cb], message_md, api_name="start",
-                        concurrency_id="pretrain-start", concurrency_limit=2)
+        start_btn.click(tab.start, who, message_md, inputs_kwargs={"resume": resume_cb, **setup},
+                        api_name="start", concurrency_id="pretrain-start", concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files)
         load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
                          concurrency_limit=2)
@@ -324,3 +339,6 @@ def build(ctx: AppContext) -> None:
                    concurrency_limit=None, api_name="poll")
         gr.on([log_cb.change, simplified_cb.change], tab.tick, poll_inputs, poll_outputs,
               show_progress="hidden", api_visibility="private", concurrency_limit=None)
+        ctx.on_language(tab.story, [ctx.lang, corpus_dd], story_md)
+        ctx.on_language(tab.describe, [ctx.lang], setup_md, inputs_kwargs=setup)
+        ctx.on_language(tab.tick, poll_inputs, poll_outputs)

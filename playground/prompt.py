@@ -4,6 +4,11 @@
 characters for a Tang model (its vocabulary is traditional), encodes it, and collects
 notices for everything it changed: converted characters, pieces the vocabulary does
 not have (skipped). `cut_notice` says when a prompt is longer than the context.
+
+`DefaultText` is a tab's example text in English and in Chinese: on a Chinese page a
+model that reads Chinese gets the Chinese one, any other model keeps the English one
+with a line saying why (the default untrained model knows only The Verdict's tokens:
+a Chinese prompt would leave it none).
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from core.chinese import ConversionUnavailable, to_simplified, to_traditional
-from core.tokenizer import Tokenizer, token_label
+from core.tokenizer import CharTokenizer, Tokenizer, token_label
 from playground.i18n import t
-from playground.model_picker import PickedModel
+from playground.model_picker import PickedModel, picked_tokenizer
+from playground.session import AppContext, learner_key
 
 MAX_PROMPT_CHARS = 10_000
 
@@ -115,3 +121,44 @@ def token_text(tokenizer: Tokenizer, token_id: int, simplified: bool = False,
                visible_space: bool = True) -> str:
     """One token as a label (byte fragments as <e4 bd>), simplified if asked."""
     return shown(token_label(tokenizer.token_bytes(token_id), visible_space), tokenizer, simplified)
+
+
+def reads_chinese(tokenizer: Tokenizer | None, text: str) -> bool:
+    """Whether a model reads the Chinese `text`: a character model that knows every one
+    of its characters. (GPT-2's BPE can encode Chinese as bytes, but learned little of it:
+    its English example teaches more.)"""
+    return isinstance(tokenizer, CharTokenizer) and not tokenizer.unknown_pieces(text)
+
+
+@dataclass(frozen=True)
+class DefaultText:
+    """A tab's example text: English for every model, Chinese for a model that reads it."""
+
+    english: str
+    chinese: str
+
+    def handler(self, ctx: AppContext, explain: bool = True):
+        """Handler (learner, lang, model choice, current text) → text (and, with `explain`,
+        the line saying why it stays English): swaps the example for the picked model and
+        the page's language; text a learner typed stays."""
+        def default_text(request: gr.Request, learner, lang, choice, current):
+            text, note = gr.skip(), ""
+            if current in (self.english, self.chinese, None, ""):
+                owner = learner_key(learner, request, lang)
+                tokenizer = picked_tokenizer(ctx.registry, choice, owner)
+                chinese = lang == "zh" and reads_chinese(tokenizer, self.chinese)
+                text = self.chinese if chinese else self.english
+                note = t("prompt.stays_english", lang) if lang == "zh" and not chinese else ""
+            return (text, note) if explain else text
+        return default_text
+
+    def wire(self, ctx: AppContext, picker_dropdown, text_box, note_md=None):
+        """Swap the example when the learner picks another model or language (and say why
+        it stays English in `note_md`, if given); returns the language hook, for redraws
+        that read the text (`ctx.on_language(after=…)`)."""
+        inputs = [ctx.learner, ctx.lang, picker_dropdown, text_box]
+        outputs = [text_box] if note_md is None else [text_box, note_md]
+        handler = self.handler(ctx, explain=note_md is not None)
+        picker_dropdown.change(handler, inputs, outputs, api_visibility="private",
+                               concurrency_limit=None, show_progress="hidden")
+        return ctx.on_language(handler, inputs, outputs)

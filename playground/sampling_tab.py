@@ -17,13 +17,14 @@ import torch
 
 from core.analysis import explain_next_token, position_seed, token_surprisals
 from core.generate import generate, generate_stream
+from core.pretraining import story_for
 from playground.errors import friendly
 from playground.i18n import t
 from playground.inputs import Range, number_box, read_in, slider
 from playground.model_picker import ModelPicker, resolve_model
 from playground.plots import distribution_figure, surprisal_html
-from playground.prompt import (PromptInput, code, cut_notice, notices_md, read_prompt, shown,
-                               token_text)
+from playground.prompt import (DefaultText, PromptInput, code, cut_notice, notices_md,
+                               read_prompt, shown, token_text)
 from playground.session import AppContext, learner_key
 
 # One range per control: the slider is made from it and the handler checks against it.
@@ -34,6 +35,9 @@ SEED = Range(0, 2**31 - 1, 123)
 BARS = Range(5, 50, 25)
 N_TOKENS = Range(1, 300, 40)
 COMPARE_DEFAULTS = ((0.0, 0, 1.0), (0.8, 40, 0.95), (1.5, 0, 1.0))
+SETTING_NAMES = ("temperature", "top_k", "top_p")
+COMPARE_NAMES = tuple(f"{name}_{n}" for n in range(1, len(COMPARE_DEFAULTS) + 1)
+                      for name in SETTING_NAMES)
 MAX_SCORE_CHARS = 5_000
 STREAM_EVERY_S = 0.05          # how often a stream updates the page
 
@@ -163,15 +167,16 @@ class SamplingLab:
 
     @friendly
     def compare(self, request: gr.Request, learner, lang, choice, prompt, seed, n_tokens,
-                simplified, *settings):
+                simplified, **settings):
         """Handler: three continuations of one prompt with one seed, one per setting.
 
-        `settings` holds (temperature, top-k, top-p) for each of the three columns."""
+        `settings` holds temperature_N, top_k_N and top_p_N for each column N = 1, 2, 3."""
         seed = read_in(SEED, seed, t("samp.name.seed", lang), lang)
         n_tokens = read_in(N_TOKENS, n_tokens, t("samp.name.n_tokens", lang), lang)
-        if len(settings) != 3 * len(COMPARE_DEFAULTS):
+        if set(settings) != set(COMPARE_NAMES):
             raise gr.Error(t("samp.err.settings", lang, n=len(COMPARE_DEFAULTS)))
-        chosen = [Sampling.read(*settings[i:i + 3], lang) for i in range(0, len(settings), 3)]
+        chosen = [Sampling.read(*(settings[f"{name}_{n}"] for name in SETTING_NAMES), lang)
+                  for n in range(1, len(COMPARE_DEFAULTS) + 1)]
         inp = self._input(learner, choice, prompt, request, lang)
         picked, texts = inp.picked, []
         for setting in chosen:
@@ -224,15 +229,19 @@ def _sampling_sliders(defaults: tuple[float, int, float], lang, suffix: str = ""
 
 def build(ctx: AppContext) -> None:
     lab, lang = SamplingLab(ctx), ctx.ui_lang
-    with gr.Tab(t("samp.tab", lang), id="sampling") as tab:
+    tang = story_for("tang")
+    prompt_text = DefaultText(t("samp.default_prompt", "en"), tang.sample_prompt)
+    score_text = DefaultText(t("samp.default_surprisal", "en"), tang.probe_text)
+    with ctx.tab("sampling", "samp.tab", "samp.card") as tab:
         gr.Markdown(t("samp.intro", lang))
         picker = ModelPicker(ctx, api_name="models")
         with gr.Row():
-            prompt_box = gr.Textbox(t("samp.default_prompt", lang), label=t("samp.prompt", lang),
+            prompt_box = gr.Textbox(prompt_text.english, label=t("samp.prompt", lang),
                                     lines=3, placeholder=t("samp.prompt_hint", lang), scale=3)
             with gr.Column(scale=1, min_width=240):
                 seed_num = number_box(SEED, t("samp.seed", lang))
                 simplified_cb = gr.Checkbox(False, label=t("samp.simplified", lang))
+        prompt_note = gr.Markdown()
         with gr.Row():
             temperature_sl, top_k_sl, top_p_sl = _sampling_sliders(
                 (TEMPERATURE.default, TOP_K.default, TOP_P.default), lang)
@@ -264,12 +273,19 @@ def build(ctx: AppContext) -> None:
 
         gr.Markdown(t("samp.surprisal_title", lang))
         with gr.Row():
-            score_box = gr.Textbox(t("samp.default_surprisal", lang),
-                                   label=t("samp.surprisal_text", lang), lines=3, scale=4)
+            score_box = gr.Textbox(score_text.english, label=t("samp.surprisal_text", lang),
+                                   lines=3, scale=4)
             score_btn = gr.Button(t("samp.score", lang), variant="primary", scale=1)
         surprisal_out = gr.HTML()
         surprisal_md = gr.Markdown()
 
+        for name, widget, rng in (("temperature", temperature_sl, TEMPERATURE), ("top_k", top_k_sl, TOP_K),
+                                  ("top_p", top_p_sl, TOP_P), ("seed", seed_num, SEED),
+                                  ("bars", bars_sl, BARS), ("n_tokens", n_tokens_sl, N_TOKENS),
+                                  *zip(COMPARE_NAMES, compare_sliders,
+                                       (TEMPERATURE, TOP_K, TOP_P) * len(COMPARE_DEFAULTS)),
+                                  ("compare_n_tokens", compare_n_sl, N_TOKENS)):
+            ctx.link(name, widget, rng)
         model_dd = picker.dropdown
         who = [ctx.learner, ctx.lang, model_dd]
         view_inputs = [*who, prompt_box, temperature_sl, top_k_sl, top_p_sl, seed_num, bars_sl,
@@ -283,8 +299,9 @@ def build(ctx: AppContext) -> None:
                                           seed_num, n_tokens_sl, simplified_cb],
                            [generated_box, notice_md], api_name="generate",
                            concurrency_id="sampling-generate", concurrency_limit=4)
-        compare_btn.click(lab.compare, [*who, prompt_box, seed_num, compare_n_sl, simplified_cb,
-                                        *compare_sliders], [*compare_boxes, compare_md],
+        compare_btn.click(lab.compare, [*who, prompt_box, seed_num, compare_n_sl, simplified_cb],
+                          [*compare_boxes, compare_md],
+                          inputs_kwargs=dict(zip(COMPARE_NAMES, compare_sliders)),
                           api_name="compare", concurrency_id="sampling-generate",
                           concurrency_limit=4)
         gr.on([score_btn.click, score_box.submit], lab.surprisal,
@@ -297,3 +314,9 @@ def build(ctx: AppContext) -> None:
               [surprisal_out, surprisal_md], api_visibility="private", concurrency_limit=None,
               show_progress="hidden")
         picker.attach_refresh(tab.select)
+        prompt_swap = prompt_text.wire(ctx, model_dd, prompt_box, prompt_note)
+        score_swap = score_text.wire(ctx, model_dd, score_box)
+        ctx.on_language(lab.next_token, view_inputs, [dist_plot, notice_md, summary_md],
+                        when_shown=summary_md, after=prompt_swap)
+        ctx.on_language(lab.surprisal, [*who, score_box, simplified_cb],
+                        [surprisal_out, surprisal_md], when_shown=surprisal_md, after=score_swap)

@@ -53,7 +53,7 @@ class SpamSetup:
     WIDGETS = ("base", "trainable", "steps", "batch", "lr", "seed")
 
     @classmethod
-    def read(cls, values, lang) -> "SpamSetup":
+    def read(cls, values: dict, lang) -> "SpamSetup":
         v = widget_values(cls.WIDGETS, values, lang)
         if v["trainable"] not in TRAINABLE:
             raise gr.Error(t("spam.err.trainable", lang, value=v["trainable"]))
@@ -80,9 +80,10 @@ class SpamTab(TrainingTab):
         return trainable, cfg.max_steps, cfg.batch_size, cfg.lr
 
     @friendly
-    def start(self, request: gr.Request, learner, lang, *values):
-        """Handler: fine-tune a classifier from the chosen base on the SMS messages."""
-        setup = SpamSetup.read(values, lang)
+    def start(self, request: gr.Request, learner, lang, **setup):
+        """Handler: fine-tune a classifier from the chosen base on the SMS messages
+        (`SpamSetup.WIDGETS`, by name)."""
+        setup = SpamSetup.read(setup, lang)
         owner = learner_key(learner, request, lang)
         self.registry.touch(owner)
         splits = sms_spam_splits()
@@ -173,7 +174,7 @@ class SpamTab(TrainingTab):
 def build(ctx: AppContext) -> None:
     tab, lang = SpamTab(ctx), ctx.ui_lang
     trainable0, cfg0 = _defaults_for(SCRATCH)
-    with gr.Tab(t("spam.tab", lang), id="spam") as page:
+    with ctx.tab("spam", "spam.tab", "spam.card") as page:
         gr.Markdown(t("spam.intro", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
@@ -210,20 +211,26 @@ def build(ctx: AppContext) -> None:
         why_out = gr.HTML()
         notice_md = gr.Markdown()
 
+        setup = dict(base=base_picker.dropdown, trainable=trainable_radio, steps=steps_num,
+                     batch=batch_sl, lr=lr_num, seed=seed_num)
+        ctx.link("trainable", trainable_radio)
+        for name in ("steps", "batch", "lr", "seed"):
+            ctx.link(name, setup[name], getattr(RANGES, name))
+        ctx.link("threshold", threshold_sl, THRESHOLD)
+        ctx.cascade(base_picker.dropdown, tab.on_base, [trainable_radio, steps_num, batch_sl, lr_num])
         who = [ctx.learner, ctx.lang]
-        setup_widgets = [base_picker.dropdown, trainable_radio, steps_num, batch_sl, lr_num, seed_num]
-        base_picker.dropdown.change(tab.on_base, [ctx.lang, base_picker.dropdown],
-                                    [trainable_radio, steps_num, batch_sl, lr_num],
-                                    api_visibility="private", concurrency_limit=None)
-        start_btn.click(tab.start, [*who, *setup_widgets], message_md, api_name="spam_start",
+        start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="spam_start",
                         concurrency_id="spam-start", concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="spam_")
-        timer.tick(tab.tick, [*who, last_key],
-                   [loss_plot, accuracy_plot, status_md, results_md, confusion_plot,
-                    classifier_picker.dropdown, last_key],
-                   show_progress="hidden", concurrency_limit=None, api_name="spam_poll")
+        poll_outputs = [loss_plot, accuracy_plot, status_md, results_md, confusion_plot,
+                        classifier_picker.dropdown, last_key]
+        timer.tick(tab.tick, [*who, last_key], poll_outputs, show_progress="hidden",
+                   concurrency_limit=None, api_name="spam_poll")
         classify_inputs = [*who, classifier_picker.dropdown, message_box, threshold_sl]
         gr.on([classify_btn.click, message_box.submit], tab.classify, classify_inputs,
               [verdict_md, why_out, notice_md], api_name="spam_classify", concurrency_limit=4)
         base_picker.attach_refresh(page.select)
         classifier_picker.attach_refresh(page.select)
+        ctx.on_language(tab.tick, [*who, last_key], poll_outputs)
+        ctx.on_language(tab.classify, classify_inputs, [verdict_md, why_out, notice_md],
+                        when_shown=verdict_md)

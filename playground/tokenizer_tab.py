@@ -10,7 +10,7 @@ import gradio as gr
 
 from core.corpora import CorpusUnavailable, corpus_tokenizer
 from core.tokenizer import BPETokenizer, CharTokenizer, Tokenizer, is_byte_fragment, token_pieces
-from playground.errors import friendly
+from playground.errors import friendly, message_for
 from playground.i18n import t
 from playground.session import AppContext
 
@@ -27,11 +27,17 @@ def _char_tokenizer(source: str, text: str, lang) -> Tokenizer:
     try:
         return corpus_tokenizer(source, kind="char")
     except CorpusUnavailable as err:
-        raise gr.Error(t("err.corpus", lang, reason=err)) from err
+        raise gr.Error(message_for(err, lang)) from err
 
 
-def _rows(pieces) -> list[list]:
-    return [[i, token_id, shown, raw.hex(" ")] for i, (token_id, shown, raw) in enumerate(pieces)]
+def _headers(lang) -> list[str]:
+    return [t(key, lang) for key in ("tok.col_pos", "tok.col_id", "tok.col_token", "tok.col_bytes")]
+
+
+def _table(pieces, lang) -> dict:
+    """A token table with its headers in the learner's language."""
+    rows = [[i, token_id, shown, raw.hex(" ")] for i, (token_id, shown, raw) in enumerate(pieces)]
+    return {"headers": _headers(lang), "data": rows}
 
 
 def _highlight(pieces) -> list[tuple[str, str]]:
@@ -59,14 +65,15 @@ def tokenize(lang, text: str, char_source: str):
     if any(is_byte_fragment(raw) for _, _, raw in bpe_pieces):
         counts += "\n\n" + t("tok.bytes_note", lang)
     return (counts, _highlight(bpe_pieces), _highlight(char_pieces),
-            _rows(bpe_pieces), _rows(char_pieces))
+            _table(bpe_pieces, lang), _table(char_pieces, lang))
 
 
 @friendly
 def tokenize_as_typed(lang, text: str, char_source: str):
     """Handler for typing: like `tokenize`, but an empty box just clears the views."""
     if isinstance(text, str) and not text.strip():
-        return t("tok.empty_hint", lang), [], [], [], []
+        empty = {"headers": _headers(lang), "data": []}
+        return t("tok.empty_hint", lang), [], [], empty, empty
     return tokenize(lang, text, char_source)
 
 
@@ -74,17 +81,17 @@ def build(ctx: AppContext) -> None:
     """The tab's widgets and wiring (call inside a gr.Blocks)."""
     lang = ctx.ui_lang
     first = tokenize(lang, t("tok.default_text", lang), "the-verdict")
-    with gr.Tab(t("tok.tab", lang), id="tokenizer"):
+    with ctx.tab("tokenizer", "tok.tab", "tok.card"):
         gr.Markdown(t("tok.intro", lang))
         with gr.Row():
             text_box = gr.Textbox(label=t("tok.text", lang), value=t("tok.default_text", lang),
                                   lines=4, scale=3)
             with gr.Column(scale=1):
-                source_dd = gr.Dropdown(
-                    choices=[(t("tok.source.this", lang) if s == "this-text" else s, s)
+                source_dd = ctx.link("char_source", gr.Dropdown(
+                    choices=[(t("tok.source.this" if s == "this-text" else f"corpus.{s}", lang), s)
                              for s in CHAR_SOURCES],
                     value="the-verdict", label=t("tok.char_source", lang),
-                    info=t("tok.char_source_info", lang))
+                    info=t("tok.char_source_info", lang)), default={"zh": "tang"})
                 run_btn = gr.Button(t("tok.run", lang), variant="primary")
         counts_md = gr.Markdown(first[0])
         with gr.Row():
@@ -94,13 +101,11 @@ def build(ctx: AppContext) -> None:
             char_hl = gr.HighlightedText(first[2], label=t("tok.char", lang),
                                          combine_adjacent=False, show_legend=False,
                                          show_inline_category=False, color_map=COLOURS)
-        headers = [t("tok.col_pos", lang), t("tok.col_id", lang), t("tok.col_token", lang),
-                   t("tok.col_bytes", lang)]
         with gr.Row():
-            bpe_df = gr.Dataframe(first[3], headers=headers, label=t("tok.table_bpe", lang),
-                                  interactive=False, max_height=320)
-            char_df = gr.Dataframe(first[4], headers=headers, label=t("tok.table_char", lang),
-                                   interactive=False, max_height=320)
+            bpe_df = gr.Dataframe(first[3], label=t("tok.table_bpe", lang), interactive=False,
+                                  max_height=320)
+            char_df = gr.Dataframe(first[4], label=t("tok.table_char", lang), interactive=False,
+                                   max_height=320)
         outputs = [counts_md, bpe_hl, char_hl, bpe_df, char_df]
         inputs = [ctx.lang, text_box, source_dd]
         # Read-only and cheap: no concurrency limit, so a room never queues behind one learner.
@@ -108,3 +113,4 @@ def build(ctx: AppContext) -> None:
               api_name="tokenize", concurrency_limit=None)
         text_box.input(tokenize_as_typed, inputs, outputs, api_visibility="private",
                        concurrency_limit=None, trigger_mode="always_last", show_progress="hidden")
+        ctx.on_language(tokenize_as_typed, inputs, outputs)

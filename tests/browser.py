@@ -44,12 +44,13 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def open_page(url: str, *, viewport=(1280, 900), timeout_ms: int = 30_000
-              ) -> Iterator[tuple[object, list[str]]]:
+def open_page(url: str, *, viewport=(1280, 900), timeout_ms: int = 30_000,
+              locale: str = "en-US") -> Iterator[tuple[object, list[str]]]:
     """Open `url` in a fresh headless Chromium; yields (page, requests).
 
     `requests` lists the URL of every request the page made, in order, and keeps
-    growing while the page is used.
+    growing while the page is used. `locale` is the browser's language (its
+    Accept-Language header and navigator.language).
     """
     executable = chromium_path()
     try:
@@ -65,7 +66,7 @@ def open_page(url: str, *, viewport=(1280, 900), timeout_ms: int = 30_000
                                      args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]})
+                viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
             context.set_default_timeout(timeout_ms)
             page = context.new_page()
             page.on("request", lambda req: requests.append(req.url))

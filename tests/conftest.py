@@ -104,6 +104,16 @@ def poll_until_finished(tick, status_index: int, timeout: float = 150):
     raise AssertionError("the job did not finish in time")
 
 
+def start_kwargs(*values, **named) -> dict:
+    """/start's parameters by name (as the API shows them), from values given in
+    PretrainSetup's field order (then "resume"); `named` ones override."""
+    import dataclasses
+
+    from playground.pretrain_tab import PretrainSetup
+    names = [f.name for f in dataclasses.fields(PretrainSetup)] + ["resume"]
+    return {**dict(zip(names, values)), **named}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

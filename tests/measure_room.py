@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import launch_app, stop_app  # noqa: E402
+from conftest import launch_app, start_kwargs, stop_app  # noqa: E402
 
 from gradio_client import Client  # noqa: E402
 
@@ -34,7 +34,8 @@ CPU_DEMO = ["the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16]
 
 
 def start(client, steps=100_000, seed=1):
-    return client.predict(None, *CPU_DEMO, steps, 3e-3, seed, "", False, api_name="/start")
+    return client.predict(None, **start_kwargs(*CPU_DEMO, steps, 3e-3, seed, "", False),
+                          api_name="/start")
 
 
 def poll(client):

@@ -3,6 +3,8 @@ API with gradio_client, and driven in a headless Chromium."""
 
 from __future__ import annotations
 
+import re
+import time
 import urllib.request
 
 import gradio as gr
@@ -34,6 +36,68 @@ def test_build_app_lists_tokenize_endpoint():
     assert isinstance(demo, gr.Blocks)
     api_names = [dep.get("api_name") for dep in demo.get_config_file()["dependencies"]]
     assert "tokenize" in api_names
+
+
+def _unnamed(api_info: dict) -> list[str]:
+    """Endpoints (and their parameters) that a script would have to call by position."""
+    bad = [f"{name}: {p['parameter_name']}" for name, ep in api_info["named_endpoints"].items()
+           for p in ep["parameters"] if re.fullmatch(r"param_\d+", p["parameter_name"])]
+    return bad + [f"unnamed endpoint {k}" for k in api_info.get("unnamed_endpoints", {})]
+
+
+def test_every_endpoint_names_its_parameters():
+    from app import build_app
+
+    info = build_app().get_api_info()
+    assert not _unnamed(info)
+    endpoints = info["named_endpoints"]
+    assert [p["parameter_name"] for p in endpoints["/spam_start"]["parameters"]] == [
+        "learner", "base", "trainable", "steps", "batch", "lr", "seed"]
+    assert {"learner", "corpus", "preset", "layers", "resume"} <= {
+        p["parameter_name"] for p in endpoints["/start"]["parameters"]}
+    # every endpoint about a learner's models takes the learner id (DECISIONS 31)
+    for name in ("/models", "/classifiers", "/start", "/spam_start", "/instruct_start"):
+        assert endpoints[name]["parameters"][0]["parameter_name"] == "learner"
+
+
+def test_the_check_sees_positional_parameters():
+    """Negative control: an endpoint taking *values shows param_N, and the check says so."""
+    with gr.Blocks() as demo:
+        a, b, out = gr.Number(), gr.Number(), gr.Number()
+        gr.Button().click(lambda *values: sum(values), [a, b], out, api_name="add")
+    assert _unnamed(demo.get_api_info()) == ["/add: param_0", "/add: param_1"]
+
+
+@pytest.mark.slow
+def test_view_api_shows_no_param_n(client):
+    api = client.view_api(return_format="dict", print_info=False)
+    assert not _unnamed(api)
+    assert "/start" in api["named_endpoints"]
+
+
+@pytest.mark.slow
+def test_a_learners_models_are_listed_by_their_id(live_app):
+    """/models and /classifiers take the learner id: a script sees the models of the learner
+    it names, whichever session it calls from."""
+    from gradio_client import Client
+    from conftest import start_kwargs
+
+    trainer, reader = Client(live_app, verbose=False), Client(live_app, verbose=False)
+    learner = "learner-models-by-id-0001"
+    assert "started" in trainer.predict(
+        learner, **start_kwargs("the-verdict", "", None, "auto", "tiny", 2, 2, 32, 16, 8, 5,
+                                3e-3, 1, "", False), api_name="/start").lower()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        values = [v for _, v in reader.predict(learner, "en", api_name="/models")]
+        if any(v.startswith("saved:") for v in values):
+            break
+        time.sleep(0.5)
+    assert any(v.startswith("saved:") for v in values), values
+    # another learner, from the same session as the first, sees none of them
+    other = [v for _, v in trainer.predict("learner-someone-else-01", "en", api_name="/models")]
+    assert not any(v.startswith("saved:") for v in other)
+    assert reader.predict(learner, "en", api_name="/classifiers") == []
 
 
 @pytest.mark.slow

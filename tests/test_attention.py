@@ -7,6 +7,7 @@ import time
 import gradio as gr
 import pytest
 import torch
+from conftest import start_kwargs
 
 from core.analysis import attention_maps, attention_patterns
 from core.jobs import JobRegistry
@@ -210,7 +211,7 @@ def test_api_heatmaps_and_snapshots_during_a_tiny_job(live_app):
     figure = json.loads(grid["plot"])
     assert figure["data"][0]["type"] == "heatmap" and "first token" in patterns
     tiny = ["the-verdict", "", None, "auto", "tiny", 2, 2, 32, 16, 8]
-    client.predict(None, *tiny, 100_000, 3e-3, 1, "", False, api_name="/start")
+    client.predict(None, **start_kwargs(*tiny, 100_000, 3e-3, 1, "", False), api_name="/start")
     try:
         deadline = time.monotonic() + 90
         status = ""

@@ -19,6 +19,12 @@ from core.tokenizer import CharTokenizer
 from core.train import Trainer, TrainConfig
 
 
+def _spam_start(tab, learner, *values):
+    """The spam tab's Start with its widgets by name, as the API takes them."""
+    from playground.spam_tab import SpamSetup
+    return tab.start(None, learner, "en", **dict(zip(SpamSetup.WIDGETS, values)))
+
+
 def test_the_books_split_sizes_with_seed_123(data_dir):
     items = read_sms_collection(data_dir / "sms_spam" / "SMSSpamCollection.tsv")
     assert len(items) == 5574 and sum(i.label for i in items) == 747
@@ -125,10 +131,10 @@ def _wait_finished(tab, learner):
 
 
 def test_a_fine_tune_from_scratch_then_try_it(spam_tab, data_dir):
-    message = spam_tab.start(None, "learner-alice", "en", "scratch", "all", 60, 32, 1e-3, 1)
+    message = _spam_start(spam_tab, "learner-alice", "scratch", "all", 60, 32, 1e-3, 1)
     assert "started" in message
     with pytest.raises(gr.Error, match="already have a training job"):
-        spam_tab.start(None, "learner-alice", "en", "scratch", "all", 60, 32, 1e-3, 1)
+        _spam_start(spam_tab, "learner-alice", "scratch", "all", 60, 32, 1e-3, 1)
     loss, acc, status, results, confusion, picker, _ = _wait_finished(spam_tab, "learner-alice")
     assert picker["value"].startswith("saved:")              # offered in "Try it" at once
     assert "Test accuracy" in results and confusion.data[0].type == "heatmap"
@@ -149,25 +155,25 @@ def test_a_fine_tune_from_scratch_then_try_it(spam_tab, data_dir):
 
 def test_bad_bases_get_clear_messages(spam_tab, data_dir):
     with pytest.raises(gr.Error, match="GPT-2 could not be loaded"):
-        spam_tab.start(None, "learner-bob", "en", "gpt2-124m", "last-block", 10, 8, 5e-5, 1)
+        _spam_start(spam_tab, "learner-bob", "gpt2-124m", "last-block", 10, 8, 5e-5, 1)
     from core.jobs import SavedModel
     tok = CharTokenizer.from_text("hello")
     char_model = SavedModel("chars", GPTModel(get_preset("tiny", vocab_size=tok.n_vocab)), tok)
     spam_tab.registry.add_model("learner-bob", char_model)
     with pytest.raises(gr.Error, match="character-level model cannot be used"):
-        spam_tab.start(None, "learner-bob", "en", f"saved:{char_model.id}", "last-block", 10, 8, 5e-5, 1)
+        _spam_start(spam_tab, "learner-bob", f"saved:{char_model.id}", "last-block", 10, 8, 5e-5, 1)
     with pytest.raises(gr.Error, match="fine-tune one above first"):
         spam_tab.classify(None, "learner-bob", "en", None, "hi", 0.5)
     with pytest.raises(gr.Error, match="training steps"):
-        spam_tab.start(None, "learner-bob", "en", "scratch", "all", 0, 8, 1e-3, 1)
+        _spam_start(spam_tab, "learner-bob", "scratch", "all", 0, 8, 1e-3, 1)
 
 
 @pytest.mark.slow
 def test_api_tiny_fine_tune_accuracy_and_classification(live_app):
     from gradio_client import Client
     client = Client(live_app, verbose=False)
-    assert "started" in client.predict(None, "scratch", "all", 50, 32, 1e-3, 1,
-                                       api_name="/spam_start")
+    assert "started" in client.predict(None, base="scratch", trainable="all", steps=50, batch=32,
+                                       lr=1e-3, seed=1, api_name="/spam_start")
     deadline, status = time.monotonic() + 120, ""
     while time.monotonic() < deadline:
         loss, acc, status, results, confusion, _ = client.predict(None, api_name="/spam_poll")
@@ -178,7 +184,7 @@ def test_api_tiny_fine_tune_accuracy_and_classification(live_app):
     import json
     figure = json.loads(acc["plot"])
     assert any(len(trace.get("y", [])) >= 2 for trace in figure["data"])   # accuracy points
-    saved = [v for _, v in client.predict("en", api_name="/classifiers") if v.startswith("saved:")]
+    saved = [v for _, v in client.predict(None, "en", api_name="/classifiers") if v.startswith("saved:")]
     verdict, why, _ = client.predict(None, saved[0], "Free entry to win a cash prize", 0.5,
                                      api_name="/spam_classify")
     assert "probability" in verdict and "log-odds" in why

@@ -1,66 +1,97 @@
-"""Corpora: local copies, the cache, checksums, offline messages, the Tang recipe."""
+"""Corpora: the embedded copies, local copies, the cache, checksums, clear messages, the
+Tang recipe."""
 
+import hashlib
 import json
+import lzma
+import re
 
 import pytest
 
 import core.corpora as corpora
-from core.corpora import (CorpusUnavailable, check_user_text, corpus_path, decode_upload,
-                          load_corpus, tang_parts)
+from core.corpora import (CORPORA, DATASETS, CorpusUnavailable, check_user_text, corpus_path,
+                          dataset_path, decode_upload, embedded_path, load_corpus, tang_parts)
+from core.tokenizer import ASSETS
+
+EVERY_FILE = [*CORPORA.values(), *DATASETS.values()]
 
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
-    """No data folder, an empty cache, and every source URL pointing at a closed port."""
+    """No data folder and an empty cache: only what ships with the app."""
     monkeypatch.delenv("LLM_PLAYGROUND_DATA", raising=False)
     monkeypatch.setenv("LLM_PLAYGROUND_CACHE", str(tmp_path / "cache"))
-    for name, corpus in list(corpora.CORPORA.items()):
-        monkeypatch.setitem(corpora.CORPORA, name, corpus.__class__(
-            **{**corpus.__dict__, "url": f"http://127.0.0.1:9/{corpus.relpath}"}))
     corpora._load_text.cache_clear()
     return tmp_path / "cache"
 
 
-def test_embedded_default_works_with_no_network(offline):
+@pytest.mark.parametrize("data", EVERY_FILE, ids=lambda d: d.name)
+def test_every_file_ships_and_matches_its_published_checksum(offline, data):
+    path = corpora.file_path(data)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == data.sha256
+    assert path.is_relative_to(offline)
+
+
+def test_embedded_corpora_read_as_the_sources_do(offline):
     text = load_corpus("the-verdict")
     assert len(text) == 20479 and text.startswith("I HAD always thought Jack Gisburn")
+    assert load_corpus("tiny-shakespeare").startswith("First Citizen:")
+    assert len(dataset_path("sms-spam").read_text(encoding="utf-8").splitlines()) == 5574
 
 
-def test_cache_hit_needs_no_network(offline, data_dir, monkeypatch):
-    (offline / "tinyshakespeare").mkdir(parents=True)
-    (offline / "tinyshakespeare" / "input.txt").write_bytes(
-        (data_dir / "tinyshakespeare" / "input.txt").read_bytes())
+@pytest.mark.parametrize("data", EVERY_FILE, ids=lambda d: d.name)
+def test_assets_readme_gives_each_file_its_licence_and_checksum(data):
+    readme = (ASSETS / "README.md").read_text(encoding="utf-8")
+    row = next((line for line in readme.splitlines()
+                if f"`{embedded_path(data).relative_to(ASSETS)}`" in line), None)
+    assert row is not None, f"assets/README.md does not list {data.relpath}.xz"
+    assert data.sha256 in row and re.search(r"licen|public domain|CC BY|MIT|Apache", row)
 
-    def no_network(*args, **kwargs):
-        raise AssertionError("the cache should have been used")
-    monkeypatch.setattr(corpora, "_download", no_network)
+
+def test_the_cache_is_decompressed_once(offline, monkeypatch):
+    first = corpus_path("tiny-shakespeare")
+
+    def no_second_time(*args):
+        raise AssertionError("the cached copy should have been used")
+    monkeypatch.setattr(corpora, "_decompress", no_second_time)
+    assert corpus_path("tiny-shakespeare") == first
+
+
+def test_a_damaged_cache_copy_is_replaced(offline):
+    damaged = offline / "tinyshakespeare" / "input.txt"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text("not shakespeare")
     assert load_corpus("tiny-shakespeare").startswith("First Citizen:")
 
 
-def test_checksum_mismatch_is_refused(offline):
-    (offline / "tinyshakespeare").mkdir(parents=True)
-    (offline / "tinyshakespeare" / "input.txt").write_text("not shakespeare")
-    with pytest.raises(CorpusUnavailable, match="does not match"):
+def test_a_damaged_data_folder_copy_is_refused(offline, monkeypatch, tmp_path):
+    folder = tmp_path / "data"
+    (folder / "tinyshakespeare").mkdir(parents=True)
+    (folder / "tinyshakespeare" / "input.txt").write_text("not shakespeare")
+    monkeypatch.setenv("LLM_PLAYGROUND_DATA", str(folder))
+    with pytest.raises(CorpusUnavailable, match="does not match") as info:
         corpus_path("tiny-shakespeare")
+    assert info.value.problem == "damaged" and info.value.name == "tiny-shakespeare"
 
 
-def test_missing_offline_gives_the_clear_message(offline):
+def test_a_damaged_embedded_copy_is_refused(offline, monkeypatch, tmp_path):
+    fake = tmp_path / "assets"
+    (fake / "tang").mkdir(parents=True)
+    (fake / "tang" / "data.json.xz").write_bytes(lzma.compress(b"[]"))
+    monkeypatch.setattr(corpora, "ASSETS", fake)
     with pytest.raises(CorpusUnavailable) as info:
         corpus_path("tang")
-    message = str(info.value)
-    assert "tang" in message and "127.0.0.1:9/tang/data.json" in message
-    assert "LLM_PLAYGROUND_DATA" in message and "tang/data.json" in message
-    assert not (offline / "tang" / "data.json").exists()
+    assert info.value.problem == "damaged"
 
 
-def test_download_of_wrong_bytes_is_refused(offline, monkeypatch):
-    import pooch
-
-    def fake_retrieve(url, known_hash, fname, path, progressbar):
-        raise ValueError("SHA256 hash of downloaded file does not match")
-    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
-    with pytest.raises(CorpusUnavailable, match="checksum"):
-        corpus_path("tiny-shakespeare")
+def test_a_missing_file_says_what_and_what_to_do(offline, monkeypatch, tmp_path):
+    monkeypatch.setattr(corpora, "ASSETS", tmp_path / "no-assets")
+    with pytest.raises(CorpusUnavailable) as info:
+        dataset_path("sms-spam")
+    err = info.value
+    assert (err.problem, err.name, err.relpath) == ("missing", "sms-spam",
+                                                   "sms_spam/SMSSpamCollection.tsv")
+    assert "LLM_PLAYGROUND_DATA" in str(err) and "Reinstall" in str(err)
 
 
 def test_data_folder_copies_are_used(data_dir):

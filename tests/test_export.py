@@ -113,8 +113,9 @@ def test_the_pretrain_tab_exports_the_learners_model(tmp_path, monkeypatch):
     from playground.session import AppContext
     monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path))
     tab = Pretrain(AppContext(JobRegistry()))
-    tab.start(None, "learner-export", "en", "the-verdict", "", None, "auto", "tiny", 2, 2, 32, 16,
-              4, 10, 3e-3, 1, "", False)
+    tab.start(None, "learner-export", "en", corpus="the-verdict", own_text="", upload=None,
+              tokenizer="auto", preset="tiny", layers=2, heads=2, emb=32, context=16, batch=4,
+              steps=10, lr=3e-3, seed=1, prompt="")
     deadline = time.monotonic() + 60
     while tab.registry.get("learner-export").view().state.active and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -147,8 +147,10 @@ def test_the_lab_explains_divergence_and_slowness():
 
 
 def test_the_pairs_table():
-    rows = tab._pairs("en", " 今天天气很好 ")
+    table = tab._pairs("en", " 今天天气很好 ")
+    rows = table["data"]
     assert rows[0] == [1, "BEGIN", "今"] and rows[-1] == [7, "今天天气很好", "END"]
+    assert tab._pairs("zh", "今天")["headers"][1] == "上下文（模型读到的）"
 
 
 @pytest.mark.parametrize("overrides", [dict(lr=0), dict(lr=math.nan), dict(lr="x"), dict(lr=5),

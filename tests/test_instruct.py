@@ -13,6 +13,12 @@ from core.instruct import (EncodedItem, check_instruction_data, custom_collate_f
                            word_overlap_f1)
 
 
+def _instruct_start(tab, learner, *values):
+    """The instruction tab's Start with its widgets by name, as the API takes them."""
+    from playground.instruct_tab import InstructSetup
+    return tab.start(None, learner, "en", **dict(zip(InstructSetup.WIDGETS, values)))
+
+
 def test_format_input_is_exactly_the_books():
     with_input = {"instruction": "Identify the correct spelling of the following word.",
                   "input": "Ocassion", "output": "The correct spelling is 'Occasion.'"}
@@ -115,7 +121,7 @@ def test_inspector_shows_both_masking_choices(tab, data_dir):
 
 
 def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
-    assert "started" in tab.start(None, "learner-ins", "en", "book", None, "scratch", True, 20, 8,
+    assert "started" in _instruct_start(tab, "learner-ins", "book", None, "scratch", True, 20, 8,
                                   1e-3, 1)
     loss, status, responses, picker, _ = _finish(tab, "learner-ins")
     assert responses.count("<tr>") >= 4 and "at step 20" in responses
@@ -131,7 +137,7 @@ def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
 
 def test_bad_input_gets_clear_messages(tab, data_dir, tmp_path):
     with pytest.raises(gr.Error, match="Choose a JSON file"):
-        tab.start(None, "learner-ins2", "en", "upload", None, "scratch", False, 10, 8, 1e-3, 1)
+        _instruct_start(tab, "learner-ins2", "upload", None, "scratch", False, 10, 8, 1e-3, 1)
     broken = tmp_path / "broken.json"
     broken.write_text('[{"instruction": "x"')
     with pytest.raises(gr.Error, match="not valid JSON"):
@@ -139,7 +145,7 @@ def test_bad_input_gets_clear_messages(tab, data_dir, tmp_path):
     with pytest.raises(gr.Error, match="Type an instruction"):
         next(tab.chat(None, "learner-ins2", "en", "fresh", "  ", "", 10, False))
     with pytest.raises(gr.Error, match="GPT-2 could not be loaded"):
-        tab.start(None, "learner-ins2", "en", "book", None, "gpt2-124m", False, 10, 8, 1e-3, 1)
+        _instruct_start(tab, "learner-ins2", "book", None, "gpt2-124m", False, 10, 8, 1e-3, 1)
     from core.config import get_preset
     from core.jobs import SavedModel
     from core.model import GPTModel
@@ -148,10 +154,10 @@ def test_bad_input_gets_clear_messages(tab, data_dir, tmp_path):
     model = SavedModel("chars", GPTModel(get_preset("tiny", vocab_size=tok.n_vocab)), tok)
     tab.registry.add_model("learner-ins2", model)
     with pytest.raises(gr.Error, match="character-level model cannot take the English"):
-        tab.start(None, "learner-ins2", "en", "book", None, f"saved:{model.id}", False, 10, 8,
+        _instruct_start(tab, "learner-ins2", "book", None, f"saved:{model.id}", False, 10, 8,
                   1e-3, 1)
     with pytest.raises(gr.Error, match="Tang character model"):
-        tab.start(None, "learner-ins2", "en", "tang", None, "fresh", False, 10, 8, 1e-3, 1)
+        _instruct_start(tab, "learner-ins2", "tang", None, "fresh", False, 10, 8, 1e-3, 1)
 
 
 def test_an_unreachable_judge_is_a_clear_message(tab, data_dir):
@@ -171,7 +177,8 @@ def test_api_inspector_tiny_fine_tune_and_chat(live_app):
     client = Client(live_app, verbose=False)
     html, summary = client.predict("book", None, api_name="/instruct_inspect")
     assert "mask-table" in html
-    assert "started" in client.predict(None, "book", None, "scratch", False, 15, 8, 1e-3, 1,
+    assert "started" in client.predict(None, dataset="book", upload=None, base="scratch",
+                                       mask_instruction=False, steps=15, batch=8, lr=1e-3, seed=1,
                                        api_name="/instruct_start")
     deadline, status = time.monotonic() + 150, ""
     while time.monotonic() < deadline:
@@ -180,7 +187,7 @@ def test_api_inspector_tiny_fine_tune_and_chat(live_app):
             break
         time.sleep(0.5)
     assert "finished" in status and "at step 15" in responses
-    models = [v for _, v in client.predict("en", api_name="/models") if v.startswith("saved:")]
+    models = [v for _, v in client.predict(None, "en", api_name="/models") if v.startswith("saved:")]
     reply, notes = client.predict(None, models[0], "Name a fruit.", "", 10, False,
                                   api_name="/instruct_chat")
     assert isinstance(reply, str)

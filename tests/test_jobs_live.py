@@ -8,11 +8,14 @@ import time
 import pytest
 from gradio_client import Client
 
+from conftest import start_kwargs
+
 TINY = ["the-verdict", "", None, "auto", "tiny", 2, 2, 32, 16, 8]
 
 
 def start(client, steps, seed=1):
-    return client.predict(None, *TINY, steps, 3e-3, seed, "", False, api_name="/start")
+    return client.predict(None, **start_kwargs(*TINY, steps, 3e-3, seed, "", False),
+                          api_name="/start")
 
 
 def status(client) -> str:
@@ -44,7 +47,7 @@ def test_two_learners_one_killed_from_outside_the_other_finishes(live_app):
     # the server still answers, and bob's job runs to the end
     assert alice.predict("hi", "the-verdict", api_name="/tokenize")[0]
     wait_status(bob, "finished", timeout=240)
-    choices = bob.predict("en", api_name="/models")
+    choices = bob.predict(None, "en", api_name="/models")
     saved = [value for _, value in choices if value.startswith("saved:")]
     assert saved, choices
     plot, notices, summary = bob.predict(None, saved[0], "I had always", 0.0, 0, 1.0, 1, 10, False,

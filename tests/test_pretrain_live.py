@@ -6,6 +6,8 @@ import time
 import pytest
 from gradio_client import Client
 
+from conftest import start_kwargs
+
 from browser import open_page, outside_requests, save_screenshot
 
 TINY_ARGS = ["the-verdict", "", None, "auto", "tiny", 2, 2, 32, 16, 8]
@@ -32,7 +34,8 @@ def step_losses(plot) -> list[float]:
 
 def test_start_poll_stop_through_the_api(live_app):
     client = Client(live_app, verbose=False)
-    message = client.predict(None, *TINY_ARGS, 100_000, 3e-3, 1, "", False, api_name="/start")
+    message = client.predict(None, **start_kwargs(*TINY_ARGS, 100_000, 3e-3, 1, "", False),
+                             api_name="/start")
     assert "started" in message.lower()
     plot, status, _ = poll_until(client, lambda p, s, _: len(step_losses(p)) >= 30)
     losses = step_losses(plot)
@@ -44,7 +47,8 @@ def test_start_poll_stop_through_the_api(live_app):
 
 def test_a_second_learner_sees_only_their_own_job(live_app):
     alice, bob = Client(live_app, verbose=False), Client(live_app, verbose=False)
-    alice.predict(None, *TINY_ARGS, 100_000, 3e-3, 1, "", False, api_name="/start")
+    alice.predict(None, **start_kwargs(*TINY_ARGS, 100_000, 3e-3, 1, "", False),
+                  api_name="/start")
     try:
         _, status, _ = bob.predict(None, False, False, api_name="/poll")
         assert "No training yet" in status
@@ -56,10 +60,11 @@ def test_bad_input_is_a_message_and_the_app_keeps_serving(live_app):
     from gradio_client.exceptions import AppError
     client = Client(live_app, verbose=False)
     with pytest.raises(AppError, match="too short"):
-        client.predict(None, "own-text", "x", None, "auto", "tiny", 2, 2, 32, 16, 8, 10, 3e-3,
-                       1, "", False, api_name="/start")
+        client.predict(None, **start_kwargs("own-text", "x", None, "auto", "tiny", 2, 2, 32, 16,
+                                            8, 10, 3e-3, 1, "", False), api_name="/start")
     with pytest.raises(AppError, match="shorter context"):
-        client.predict(None, *TINY_ARGS[:8], 1024, 8, 10, 3e-3, 1, "", False, api_name="/start")
+        client.predict(None, **start_kwargs(*TINY_ARGS[:8], 1024, 8, 10, 3e-3, 1, "", False),
+                       api_name="/start")
     # still serving
     assert client.predict("hi", "the-verdict", api_name="/tokenize")[0]
 

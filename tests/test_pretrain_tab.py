@@ -17,13 +17,16 @@ TINY = dict(kind="auto", preset="tiny", layers=2, heads=2, emb=32, context=16, b
 
 def setup_values(corpus="the-verdict", own_text="", upload=None, steps=30, lr=3e-3, seed=1,
                  prompt="", **overrides):
+    """The setup widgets by their names (the API's parameter names)."""
     args = {**TINY, **overrides}
-    return [corpus, own_text, upload, args["kind"], args["preset"], args["layers"], args["heads"],
-            args["emb"], args["context"], args["batch"], steps, lr, seed, prompt]
+    return dict(corpus=corpus, own_text=own_text, upload=upload, tokenizer=args["kind"],
+                preset=args["preset"], layers=args["layers"], heads=args["heads"], emb=args["emb"],
+                context=args["context"], batch=args["batch"], steps=steps, lr=lr, seed=seed,
+                prompt=prompt)
 
 
 def start(learner, *args, resume=False, lang="en", **kwargs):
-    return tab.start(None, learner, lang, *setup_values(*args, **kwargs), resume)
+    return tab.start(None, learner, lang, resume, **setup_values(*args, **kwargs))
 
 
 def wait_state(learner, states, timeout=60):
@@ -130,10 +133,10 @@ def test_load_refuses_non_safetensors(learner, tmp_path):
 
 def test_describe_shows_parameter_count():
     values = setup_values(preset="cpu-demo", layers=4, heads=4, emb=128, context=64, batch=16)
-    text = tab.describe("en", *values)
+    text = tab.describe("en", **values)
     assert "parameters" in text and "per step" in text
-    values[0] = "tang-missing"
-    assert "⚠" in tab.describe("en", *values)
+    values["corpus"] = "tang-missing"
+    assert "⚠" in tab.describe("en", **values)
 
 
 def test_tang_samples_can_be_shown_in_simplified_characters():

@@ -6,6 +6,8 @@ import time
 import pytest
 from gradio_client import Client
 
+from conftest import start_kwargs
+
 CPU_DEMO = ["the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16]
 
 
@@ -13,8 +15,8 @@ CPU_DEMO = ["the-verdict", "", None, "auto", "cpu-demo", 4, 4, 128, 64, 16]
 def test_trivial_events_stay_fast_while_two_jobs_train(live_app, record_property):
     trainers = [Client(live_app, verbose=False) for _ in range(2)]
     for client in trainers:
-        assert "started" in client.predict(None, *CPU_DEMO, 100_000, 3e-3, 1, "", False,
-                                           api_name="/start").lower()
+        assert "started" in client.predict(
+            None, **start_kwargs(*CPU_DEMO, 100_000, 3e-3, 1, "", False), api_name="/start").lower()
     try:
         probe = Client(live_app, verbose=False)
         time.sleep(2)  # both jobs past their first steps

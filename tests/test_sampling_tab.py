@@ -33,7 +33,9 @@ def step(prompt=PROMPT, **overrides):
 
 
 def compare(prompt=PROMPT, seed=7, n=8, settings=COMPARE):
-    return lab.compare(None, LEARNER, "en", "fresh", prompt, seed, n, False, *settings)
+    from playground.sampling_tab import COMPARE_NAMES
+    return lab.compare(None, LEARNER, "en", "fresh", prompt, seed, n, False,
+                       **dict(zip(COMPARE_NAMES, settings)))
 
 
 def test_distribution_figure_marks_filters_and_the_drawn_token():
