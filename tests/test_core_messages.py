@@ -16,7 +16,7 @@ from core.config import get_preset
 from core.corpora import check_user_text, decode_upload
 from core.data import tokenize_and_split
 from core.instruct import check_instruction_data, read_instruction_upload
-from core.jobs import _exit_reason
+from core.jobs.job import _exit_reason
 from core.model import GPTModel
 from core.objectives import check_split
 from core.tokenizer import CharTokenizer
@@ -51,10 +51,10 @@ CASES = {
     "core.split_short": lambda: _raised(lambda: check_split(torch.zeros(5), 16, "validation")),
     "core.few_tokens": lambda: _raised(lambda: tokenize_and_split(
         "a", CharTokenizer.from_text("a"))),
-    "core.killed_oom": lambda: _exit_reason(-9),
-    "core.killed": lambda: _exit_reason(-15),
-    "core.exit_code": lambda: _exit_reason(3),
-    "core.died": lambda: _exit_reason(None),
+    "core.killed_oom": lambda: _exit_reason(-9)[1],
+    "core.killed": lambda: _exit_reason(-15)[1],
+    "core.exit_code": lambda: _exit_reason(3)[1],
+    "core.died": lambda: _exit_reason(None)[1],
 }
 
 
