@@ -959,6 +959,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "文本太长（{n:,} 个字符）；这里最多显示 {limit:,} 个。",
     },
     "err.corpus": {"en": "Corpus unavailable: {reason}", "zh": "语料不可用：{reason}"},
+    # --- the edges a user reaches: loading an exported zip, spam duplicates, a bounded "why" ---
+    "pre.load_any": {"en": "Load a checkpoint (.safetensors) or an exported model (.zip)",
+                     "zh": "加载检查点（.safetensors）或导出的模型（.zip）"},
+    "pre.err.not_loadable": {
+        "en": "Only .safetensors checkpoints and the .zip that Export gives can be loaded (never pickle files).",
+        "zh": "只能加载 .safetensors 检查点和“导出”得到的 .zip（从不加载 pickle 文件）。",
+    },
 }
 
 
