@@ -230,3 +230,8 @@ def push_to_hub(folder: str | Path, repo_id: str, token: str, private: bool = Tr
                           "Check the network, the token's write permission and the repo name; "
                           "the exported folder is still there to download.") from None
     return f"https://huggingface.co/{repo_id}"
+
+
+if __name__ == "__main__":
+    from core.export_cli import main
+    raise SystemExit(main())
