@@ -143,3 +143,38 @@ def test_the_command_line_exports_its_checkpoint_for_transformers(tmp_path):
     missing = export(str(tmp_path / "nowhere"), str(tmp_path / "out3"))
     assert missing.returncode == 2 and "no checkpoint" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_resume_keeps_the_saved_settings_and_flags_win(tmp_path):
+    """A run started with its own batch size, learning rate and warm-up resumes with
+    them (not the corpus's preset); a flag given again wins; the first line says so."""
+    from core.checkpoint import read_meta
+    from core.train import lr_at
+    out = tmp_path / "run"
+    first = run("--corpus", "the-verdict", "--preset", "tiny", "--steps", "6", "--eval-every",
+                "3", "--batch-size", "4", "--lr", "0.002", "--warmup-steps", "2", "--seed", "7",
+                "--out", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    saved = read_meta(out / "checkpoint")["extra"]["train_config"]
+    second = run("--resume", str(out / "checkpoint"), "--steps", "9", "--out", str(out))
+    assert second.returncode == 0, second.stderr[-2000:]
+    head = second.stdout.splitlines()[0]
+    assert head.startswith("resuming") and "its saved settings" in head
+    assert "max_steps 6 → 9" in head and "batch_size" not in head
+    meta = read_meta(out / "checkpoint")
+    cfg = meta["extra"]["train_config"]
+    assert meta["step"] == 9
+    assert {k: cfg[k] for k in cfg if k != "max_steps"} == {k: saved[k] for k in saved
+                                                             if k != "max_steps"}
+    assert (cfg["batch_size"], cfg["lr"], cfg["warmup_steps"], cfg["eval_every"], cfg["seed"]) \
+        == (4, 0.002, 2, 3, 7)
+    # the schedule itself: the last step ran at the saved peak, warm-up and decay
+    last_lr = meta["optimizer"]["param_groups"][0]["lr"]
+    assert last_lr == pytest.approx(lr_at(8, 9, 0.002, 2, cfg["min_lr_ratio"]))
+    third = run("--resume", str(out / "checkpoint"), "--steps", "10", "--lr", "0.001",
+                "--out", str(out))
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "lr 0.002 → 0.001" in third.stdout.splitlines()[0]
+    assert read_meta(out / "checkpoint")["extra"]["train_config"]["lr"] == 0.001
+    shape = run("--resume", str(out / "checkpoint"), "--steps", "12", "--n-layers", "5")
+    assert shape.returncode == 2 and "keeps its shape" in shape.stderr
