@@ -260,3 +260,42 @@ def test_lr_schedule():
     assert lr_at(9, 100, 1.0, 10) == pytest.approx(1.0)
     assert lr_at(100, 100, 1.0, 10) == pytest.approx(0.1)
     assert 0.1 < lr_at(55, 100, 1.0, 10) < 1.0
+
+
+def test_the_chunked_loss_does_no_gradient_work_under_no_grad(seeded):
+    """Evaluation (no_grad) computes the logits once: 2·N·C·V FLOPs, not the three
+    products (logits and both gradients) training needs."""
+    from torch.utils.flop_counter import FlopCounterMode
+    hidden = torch.randn(64, 16)
+    weight = torch.randn(300, 16, requires_grad=True)        # a parameter, as the head is
+    targets = torch.randint(0, 300, (64,))
+    forward_flops = 2 * 64 * 16 * 300
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        loss = chunked_cross_entropy(hidden, weight, targets, chunk_rows=16)
+    assert counter.get_total_flops() == forward_flops
+    torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(hidden @ weight.T, targets)
+                               .detach())
+    with FlopCounterMode(display=False) as counter:
+        chunked_cross_entropy(hidden, weight, targets, chunk_rows=16)
+    assert counter.get_total_flops() > forward_flops          # + the gradients
+
+
+def test_a_fully_masked_batch_has_one_answer_on_both_paths(monkeypatch, seeded):
+    """Every target −100: the loss is 0 and the gradients are zero, whether the logits
+    are computed whole or in chunks."""
+    import core.loss as loss_mod
+    model = GPTModel(get_preset("tiny", vocab_size=500))
+    x = torch.randint(0, 500, (2, 16))
+    y = torch.full((2, 16), -100)
+    answers = []
+    for chunk in (False, True):
+        if chunk:
+            monkeypatch.setattr(loss_mod, "CHUNK_WHEN_ABOVE", 0)
+            monkeypatch.setattr(loss_mod, "CHUNK_ELEMENTS", 500 * 5)
+        model.zero_grad(set_to_none=True)
+        loss = lm_loss(model, x, y)
+        loss.backward()
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        assert grads and all(float(g.abs().max()) == 0.0 for g in grads)
+        answers.append(float(loss))
+    assert answers == [0.0, 0.0]
