@@ -145,7 +145,24 @@ def test_n_steps_equal_half_save_resume_half(setup, tmp_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"max_steps": 0}, "max_steps"), ({"lr": float("nan")}, "learning rate"),
-    ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size")])
+    ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size"),
+    ({"lr": True}, "learning rate"), ({"lr": "1e-3"}, "learning rate"),
+    ({"weight_decay": float("nan")}, "weight_decay"), ({"weight_decay": -0.1}, "weight_decay"),
+    ({"weight_decay": True}, "weight_decay"),
+    ({"sample_temperature": -0.5}, "sample_temperature"),
+    ({"sample_temperature": float("inf")}, "sample_temperature"),
+    ({"sample_top_k": -3}, "sample_top_k"), ({"sample_top_k": 0}, "sample_top_k"),
+    ({"sample_top_k": 2.5}, "sample_top_k"),
+    ({"explode_factor": -2.0}, "explode_factor"), ({"explode_factor": 1.0}, "explode_factor"),
+    ({"explode_factor": float("nan")}, "explode_factor"),
+    ({"warmup_steps": 600}, "warmup_steps"), ({"warmup_steps": -1}, "warmup_steps"),
+    ({"min_lr_ratio": float("nan")}, "min_lr_ratio"), ({"min_lr_ratio": 1.5}, "min_lr_ratio"),
+    ({"grad_clip": 0.0}, "grad_clip"), ({"grad_clip": float("nan")}, "grad_clip"),
+    ({"grad_clip": True}, "grad_clip"), ({"grad_accum": 0}, "grad_accum"),
+    ({"grad_accum": 3}, "grad_accum"), ({"eval_every": 0}, "eval_every"),
+    ({"eval_batches": 1.5}, "eval_batches"), ({"sample_every": False}, "sample_every"),
+    ({"sample_tokens": -1}, "sample_tokens"), ({"seed": -1}, "seed"), ({"seed": 1.0}, "seed"),
+    ({"sample_prompt": None}, "sample_prompt")])
 def test_bad_settings_are_refused(setup, changes, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**changes)
