@@ -18,7 +18,7 @@ import gradio as gr
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.chinese import to_simplified
 from core.config import PRESETS
-from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus
+from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus, read_upload
 from core.estimates import count_model_parameters, estimate_step_seconds
 from core.export import load_exported_zip
 from core.jobs import SavedModel, TrainingJob
@@ -99,8 +99,7 @@ class PretrainSetup:
         if self.corpus == UPLOAD:
             if self.upload is None:
                 raise gr.Error(t("pre.err.no_upload", lang))
-            path = self.upload
-            raw = Path(path).read_bytes() if isinstance(path, str) else bytes(path)
+            raw = read_upload(self.upload, MAX_UPLOAD_BYTES)
             return decode_upload(raw, MAX_UPLOAD_BYTES), t("pre.upload", lang)
         if self.corpus not in CORPORA:
             raise gr.Error(t("pre.err.corpus", lang, corpus=self.corpus))
