@@ -21,13 +21,13 @@ from core.checkpoint import CheckpointError, load_checkpoint
 from core.export import ExportError, export_model, push_to_hub
 
 
+DESCRIPTION = ("Export an LLM Playground checkpoint to a folder that transformers' "
+               "GPT2LMHeadModel.from_pretrained loads, and optionally push it to the Hugging "
+               "Face Hub. The token for --push is read from HF_TOKEN or a huggingface-cli login.")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m core.export",
-        description="Export an LLM Playground checkpoint to a folder that transformers' "
-                    "GPT2LMHeadModel.from_pretrained loads, and optionally push it to the "
-                    "Hugging Face Hub.",
-        epilog="The token for --push is read from HF_TOKEN or a huggingface-cli login.")
+    parser = argparse.ArgumentParser(prog="python -m core.export", description=DESCRIPTION)
     parser.add_argument("checkpoint", help="a checkpoint: runs/x/checkpoint (or its "
                         ".safetensors file), as python -m core.train --out or Save writes it")
     parser.add_argument("out", help="the folder to write (created if missing)")

@@ -966,6 +966,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Only .safetensors checkpoints and the .zip that Export gives can be loaded (never pickle files).",
         "zh": "只能加载 .safetensors 检查点和“导出”得到的 .zip（从不加载 pickle 文件）。",
     },
+    "spam.notice.explained": {
+        "en": "The shading explains the first {shown} of the {n} tokens: leaving one token out costs a "
+              "pass of the model over the whole message, so a long message on a large model gets only "
+              "its first tokens explained per click. The others are shown plain.",
+        "zh": "颜色只解释了 {n} 个词元中的前 {shown} 个：每去掉一个词元，模型就要把整条短信再读一遍，"
+              "所以大模型上的长短信每次点击只解释开头几个词元。其余的不上色。",
+    },
+    "spam.why_skipped": {"en": "not explained (see the note below)", "zh": "未解释（见下方说明）"},
+    "spam.intro_clean": {
+        "en": "Chapter 6: turn a GPT into a **classifier**. Its output head (one score per "
+              "vocabulary token) is swapped for a small one with two scores, *ham* and *spam*, read "
+              "at the message's last token, the only position that has seen the whole message. "
+              "Usually only the top trains (the last block, the final norm and the new head): the "
+              "lower blocks keep what **pretraining** taught them about language, which is why a "
+              "pretrained base learns from 914 messages what a random one cannot. The SMS Spam "
+              "Collection repeats 403 of its 5,574 messages word for word; they are removed before "
+              "the book's split, so no test message is a copy of a training one (914 / 130 / 262 "
+              "messages, half of them spam). Offline, a new small model with the messages' own "
+              "vocabulary, trained from scratch, reached {low}–{high} % on the test messages in "
+              "our runs (4 seeds).",
+        "zh": "第 6 章：把 GPT 变成**分类器**。它的输出层（每个词元一个分数）被换成只有两个分数的小输出层："
+              "*正常*（ham）和*垃圾*（spam），在短信的最后一个词元处读取——只有这个位置看过整条短信。"
+              "通常只训练顶部（最后一个块、最终归一化层和新的输出层）：下面的块保留了**预训练**学到的语言知识，"
+              "所以一个预训练过的模型能从 914 条短信里学会随机模型学不会的东西。SMS Spam Collection 的 "
+              "5,574 条短信中有 403 条是逐字重复的；按书中方法划分之前先把它们去掉，所以没有一条测试短信是"
+              "训练短信的副本（914 / 130 / 262 条，一半是垃圾短信）。离线时，用短信自己的词表从头训练一个"
+              "小模型，我们的运行（4 个种子）在测试短信上达到 {low}–{high}%。",
+    },
+    "spam.results_clean": {
+        "en": "**Test accuracy {test:.1%}** on {n} messages, none of them a copy of a training message "
+              "(validation {val:.1%}). The book reports 95.67 % with GPT-2 124M, on its own split, "
+              "which kept the collection's repeated messages.",
+        "zh": "在 {n} 条短信上**测试准确率 {test:.1%}**，其中没有一条是训练短信的副本（验证集 {val:.1%}）。"
+              "书中用 GPT-2 124M 得到 95.67%，那是在它自己的划分上，保留了数据集里重复的短信。",
+    },
 }
 
 

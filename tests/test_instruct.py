@@ -109,9 +109,24 @@ def _finish(tab, learner):
 
 
 def test_inspector_shows_both_masking_choices(tab, data_dir):
+    """The second table masks every prompt target (−100) on top of the padding, and the
+    counts say so: a masked run that left the instruction in would fail here."""
+    import re
+    from core.instruct import book_instruction_data, prompt_and_response, split_book_data
+    from core.tokenizer import BPETokenizer
     html, summary = tab.inspect("en", "book", None)
-    assert html.count('class="mask-table"') == 2 and "−100" in html
-    assert "count towards the loss" in summary
+    assert html.count('class="mask-table"') == 2 and "count towards the loss" in summary
+    pairs = [prompt_and_response(e) for e in split_book_data(book_instruction_data())[0][:2]]
+    tok = BPETokenizer()
+    lengths = [len(tok.encode(p + r)) for p, r in pairs]
+    prompts = [len(tok.encode(p)) for p, _ in pairs]
+    full, masked = sum(lengths), sum(n - (k - 1) for n, k in zip(lengths, prompts))
+    total = 2 * (max(lengths) + 1 - 1)
+    assert f"Of {total} target positions, **{full}** count" in summary
+    assert f"**{masked}** when the instruction is masked" in summary and masked < full
+    tables = html.split('class="mask-table"')[1:]
+    ignored = [len(re.findall(r"<td>−100</td>", table)) for table in tables]
+    assert ignored == [total - full, total - masked]
 
 
 def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
@@ -124,7 +139,7 @@ def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
     saved = tab.registry.model_by_id("learner-ins", choice[len("saved:"):])
     assert "instruction-tuned" in saved.tags
     outputs = list(tab.chat(None, "learner-ins", "en", choice, "Name a colour.", "", 10, False))
-    assert outputs and isinstance(outputs[-1][0], str)
+    assert outputs and isinstance(outputs[-1][0], str) and outputs[-1][0].strip(), outputs[-1]
     rows = list(tab.evaluate(None, "learner-ins", "en", choice, "book", None, 2, False, "", "", ""))
     assert "mean word overlap" in rows[-1][1] and rows[-1][0].count("<tr>") == 3
 
@@ -183,7 +198,7 @@ def test_api_inspector_tiny_fine_tune_and_chat(live_app):
     models = [v for _, v in client.predict("en", api_name="/models") if v.startswith("saved:")]
     reply, notes = client.predict(None, models[0], "Name a fruit.", "", 10, False,
                                   api_name="/instruct_chat")
-    assert isinstance(reply, str)
+    assert isinstance(reply, str) and reply.strip(), (reply, notes)
 
 
 @pytest.mark.slow
