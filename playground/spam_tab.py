@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from core.classifier import (CLASSIFIER_TRAINING, SCRATCH_CONFIG, SCRATCH_TEST_ACCURACY,
-                             SPAM_CLASSES, TRAINABLE,
+from core.classifier import (CLASSIFIER_TRAINING, SCRATCH_CONFIG, SPAM_CLASSES, TRAINABLE,
                              class_probabilities, classifier_spec, explainable_tokens,
-                             leave_one_out,
-                             scratch_tokenizer, sms_spam_splits, vocabulary_coverage)
+                             leave_one_out, scratch_tokenizer, sms_spam_splits,
+                             vocabulary_coverage)
 from core.jobs import TrainingJob
 from core.pretrained import GPT2_SOURCES
 from core.runtime import pick_device
@@ -180,7 +179,7 @@ def build(ctx: AppContext) -> None:
     tab, lang = SpamTab(ctx), ctx.ui_lang
     trainable0, cfg0 = _defaults_for(SCRATCH)
     with gr.Tab(t("spam.tab", lang), id="spam") as page:
-        gr.Markdown(t("spam.intro_clean", lang, **SCRATCH_TEST_ACCURACY))
+        gr.Markdown(t("spam.intro_clean", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 base_picker = ModelPicker(ctx, label=t("spam.base", lang), info=t("spam.base_info", lang),
