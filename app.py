@@ -73,6 +73,7 @@ def main() -> None:
 
     from core.jobs import warm_up
     from core.runtime import configure_cpu_threads, keep_freed_memory
+    from playground.pretrain_tab import MAX_LOAD_BYTES
 
     configure_cpu_threads()
     keep_freed_memory()
@@ -84,7 +85,9 @@ def main() -> None:
     # poll, the sampling views) set none, so a room never queues behind one learner.
     demo.queue(default_concurrency_limit=4, max_size=256)
     try:
-        demo.launch(theme=gr.themes.Soft())
+        # Gradio refuses a bigger upload before it is written anywhere; the largest file
+        # the app takes is a checkpoint to Load.
+        demo.launch(theme=gr.themes.Soft(), max_file_size=MAX_LOAD_BYTES)
     finally:
         demo.registry.shutdown()
 

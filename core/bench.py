@@ -21,7 +21,14 @@ compare implementations and not machines.
    the decode layout, as the app keeps every model that no longer trains), the
    book's no-cache `generate_text_simple` and transformers' `generate`. Producing
    one token reads every weight once, so memory bandwidth (also measured here) sets
-   a speed limit: bandwidth / bytes of weights.
+   a speed limit: bandwidth / bytes of weights. The bandwidth is read from a stream
+   four times the last-level cache (at least 512 MiB), so no cache can hold it.
+3. Threads: the tables above run with the thread count given (default: the app
+   server's, half the cores). Generation (c) and the bandwidth limit are then measured
+   again at 1 thread and at every core, and torch's profiler splits one token's time
+   into the weight products (reading the weights), attention over the cache, layer
+   norms, GELU, the embedding look-up, the residual adds, tensor bookkeeping (views,
+   copies, allocation) and what no operator accounts for (Python and dispatch).
 
 Timing method: warm up first, then time several repeats with `time.perf_counter`,
 taking turns between the implementations, and keep the best repeat. On a shared
@@ -42,6 +49,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -160,6 +168,25 @@ def measure_matmul_peak(n: int = 1024, repeats: int = 3) -> float:
     return 2 * n ** 3 / best
 
 
+def last_level_cache_bytes() -> int | None:
+    """The largest CPU cache of this machine (Linux's sysfs), or None where unknown."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    sizes = []
+    for size_file in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
+        try:
+            text = size_file.read_text().strip()
+            sizes.append(int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text))
+        except (OSError, ValueError):
+            continue
+    return max(sizes) if sizes else None
+
+
+def bandwidth_stream_bytes() -> int:
+    """How much the bandwidth measurement streams: 4× the last-level cache, at least
+    512 MiB (some machines have a 260 MiB L3: a smaller stream would be read from it)."""
+    return max(1 << 29, 4 * (last_level_cache_bytes() or 0))
+
+
 def measure_memory_bandwidth(x: torch.Tensor, repeats: int = 2) -> float:
     """Best bytes/s of reading the float32 tensor `x`, far bigger than any cache.
 
@@ -183,7 +210,9 @@ class MachineLimits:
     timed runs, and the maximum is kept: a limit the machine certainly reached.
     """
 
-    def __init__(self, with_bandwidth: bool, bandwidth_bytes: int = 1 << 29):
+    def __init__(self, with_bandwidth: bool, bandwidth_bytes: int | None = None):
+        bandwidth_bytes = bandwidth_bytes or bandwidth_stream_bytes()
+        self.bandwidth_bytes = bandwidth_bytes
         self.peak_flops: list[float] = []
         self.bandwidth: list[float] = []
         self._buffer = torch.ones(bandwidth_bytes // 4) if with_bandwidth else None
@@ -202,6 +231,8 @@ class MachineLimits:
             "memory_bandwidth_bytes_per_s": max(bandwidth) if bandwidth else None,
             "memory_bandwidth_lowest_bytes_per_s": min(bandwidth) if bandwidth else None,
             "limit_samples": len(self.peak_flops),
+            "bandwidth_stream_bytes": self.bandwidth_bytes,
+            "last_level_cache_bytes": last_level_cache_bytes(),
         }
 
 
@@ -429,6 +460,86 @@ def bench_generation(case: GenerateCase, new_tokens: int, repeats: int,
     }
 
 
+# ---------------------------------------------------------------- threads
+
+# Where a generated token's time goes: torch operators by kind.
+OP_KINDS = {
+    "weight products": ("aten::addmm", "aten::mm", "aten::mv", "aten::bmm", "aten::matmul",
+                        "aten::linear"),
+    "attention over the cache": ("aten::scaled_dot_product_attention",
+                                 "aten::_scaled_dot_product_flash_attention_for_cpu",
+                                 "aten::_softmax", "aten::softmax"),
+    "layer norms": ("aten::layer_norm", "aten::native_layer_norm"),
+    "GELU": ("aten::gelu",),
+    "embedding look-up": ("aten::embedding", "aten::index_select"),
+    "residual adds": ("aten::add", "aten::add_"),
+}
+
+
+def per_token_breakdown(model: nn.Module, prompt: torch.Tensor, new_tokens: int,
+                        context: int) -> dict:
+    """Milliseconds per generated token by kind of work, from torch's profiler.
+
+    Each operator's own time (its "self" CPU time) is put under a kind (OP_KINDS;
+    anything else is "tensor bookkeeping": views, transposes, copies, allocation), and
+    what no operator accounts for, the profiled wall time minus them all, is "Python
+    and dispatch". The profiler adds some time of its own, mostly to the last two.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with torch.inference_mode():
+        generate(model, prompt, 2, context)                      # warm up
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            generate(model, prompt, new_tokens, context)
+            wall = time.perf_counter() - start
+    kinds = {kind: 0.0 for kind in OP_KINDS}
+    kinds["tensor bookkeeping"] = 0.0
+    owner = {op: kind for kind, ops in OP_KINDS.items() for op in ops}
+    for event in prof.key_averages():
+        kinds[owner.get(event.key, "tensor bookkeeping")] += event.self_cpu_time_total / 1e6
+    kinds["Python and dispatch"] = max(0.0, wall - sum(kinds.values()))
+    return {"profiled_ms_per_token": 1e3 * wall / new_tokens,
+            "ms_per_token": {kind: 1e3 * sec / new_tokens for kind, sec in kinds.items()}}
+
+
+def bench_threads(case: GenerateCase, new_tokens: int, repeats: int,
+                  thread_counts: list[int]) -> list[dict]:
+    """Generation of `case` and the bandwidth limit at each thread count, and where a
+    token's time goes there. The thread count in force before is restored."""
+    cfg, before = case.cfg, torch.get_num_threads()
+    seed_everything()
+    model = use_decode_layout(GPTModel(cfg).eval())
+    prompt = torch.randint(0, cfg.vocab_size, (1, case.prompt_tokens))
+    stream = torch.ones(bandwidth_stream_bytes() // 4)
+    weight_bytes = count_parameters(model) * 4
+    run = make_generator("ours", model, prompt, new_tokens, cfg.context_length, {})
+    rows = []
+    try:
+        for threads in thread_counts:
+            torch.set_num_threads(threads)
+            bandwidth = [measure_memory_bandwidth(stream)]
+            seconds = time_in_turns({"ours": run}, repeats,
+                                    after_each_round=lambda: bandwidth.append(
+                                        measure_memory_bandwidth(stream)))["ours"]
+            limit = max(bandwidth) / weight_bytes
+            tps = new_tokens / seconds
+            rows.append({"threads": threads, "memory_bandwidth_bytes_per_s": max(bandwidth),
+                         "bandwidth_limit_tokens_per_s": limit, "tokens_per_s": tps,
+                         "bandwidth_fraction": tps / limit,
+                         "weight_read_ms_at_bandwidth": 1e3 * weight_bytes / max(bandwidth),
+                         **per_token_breakdown(model, prompt, new_tokens, cfg.context_length)})
+    finally:
+        torch.set_num_threads(before)
+        del stream
+    return rows
+
+
+def thread_counts() -> list[int]:
+    """1 and every core (just 1 on a one-core machine)."""
+    return sorted({1, max(1, os.cpu_count() or 1)})
+
+
 # ---------------------------------------------------------------- on a GPU
 
 GPU_CASE = TrainCase("gpu", get_preset("gpt2-124m", drop_rate=0.0, qkv_bias=True,
@@ -552,7 +663,16 @@ def run_benchmarks(configs: list[str], plan: Plan, threads: int | None = None) -
             release_memory()
     results.update(limits.summary())
     del limits  # and its bandwidth buffer
+    release_memory()
     add_machine_shares(results)
+    if "c" in configs:
+        case = GENERATE_CASES["c"]
+        start = time.perf_counter()
+        results["threads_scan"] = bench_threads(
+            case, case.quick_new_tokens if plan.quick else case.new_tokens,
+            plan.generate_repeats["c"], thread_counts())
+        results["threads_scan_wall_seconds"] = time.perf_counter() - start
+        release_memory()
     results["load_average_after"] = load_average()
     if torch.cuda.is_available() and not plan.quick:
         results["gpu"] = bench_device_training("cuda")
@@ -666,6 +786,8 @@ def format_markdown(results: dict) -> str:
             lines.append("\nSame weights, so the same greedy tokens as transformers: " + ", ".join(
                 f"({name}) {'yes' if ok else 'no'}" for name, ok in same.items()))
         lines.append("")
+    if results.get("threads_scan"):
+        lines += _threads_tables(results["threads_scan"])
     if results.get("gpu"):
         g = results["gpu"]
         lines += _table(f"**Training on {g['device']}** (tokens/s; GPT-2 124M sizes, context "
@@ -684,6 +806,27 @@ def format_markdown(results: dict) -> str:
             lines.append(f"| {t['target']} | {_num(t['value'], 2)} | ≥ {t['threshold']:g} "
                          f"| {verdict} |")
     return "\n".join(lines)
+
+
+def _threads_tables(rows: list[dict]) -> list[str]:
+    """Generation (c) at each thread count, and where a token's time goes."""
+    lines = _table(
+        "**Generation (c) by thread count** (greedy, batch 1; the app's server samples "
+        "with half the cores, a job with its share of them)",
+        ["threads", "memory bandwidth", "limit (tokens/s)", "ours (tokens/s)", "share of limit",
+         "weight reads at that bandwidth", "ms per token"],
+        [[str(r["threads"]), f"{r['memory_bandwidth_bytes_per_s'] / 1e9:.1f} GB/s",
+          f"{r['bandwidth_limit_tokens_per_s']:.1f}", f"{r['tokens_per_s']:.1f}",
+          _pct(r["bandwidth_fraction"]), f"{r['weight_read_ms_at_bandwidth']:.1f} ms",
+          f"{1e3 / r['tokens_per_s']:.1f} ms"] for r in rows])
+    kinds = list(rows[0]["ms_per_token"])
+    lines += _table(
+        "**Where a token's time goes** (ms per token under torch's profiler, which adds a "
+        "little of its own)",
+        ["kind of work", *(f"{r['threads']} thread{'s' if r['threads'] > 1 else ''}" for r in rows)],
+        [[kind, *(f"{r['ms_per_token'][kind]:.1f}" for r in rows)] for kind in kinds]
+        + [["total (profiled)", *(f"{r['profiled_ms_per_token']:.1f}" for r in rows)]])
+    return lines
 
 
 def _shape(name: str, r: dict) -> str:
@@ -714,7 +857,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--configs", default="a,b,c",
                         help="comma-separated subset of a, b, c (default: all)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: as the app, see configure_cpu_threads)")
+                        help="torch threads for the main tables (default: as the app's server, "
+                             "half the cores); generation (c) is also measured at 1 thread and "
+                             "at every core")
     args = parser.parse_args(argv)
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     unknown = set(args.configs) - set(TRAIN_CASES) - set(GENERATE_CASES)

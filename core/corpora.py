@@ -226,10 +226,31 @@ def check_user_text(text: str, min_chars: int = 2) -> str:
     return text
 
 
+def _too_large(size: int, max_bytes: int) -> ValueError:
+    return ValueError(f"the file is too large: {size:,} bytes, at most {max_bytes:,}")
+
+
+def read_upload(upload, max_bytes: int = 5_000_000) -> bytes:
+    """An uploaded file's bytes (given as a path, or as bytes), its size checked before
+    anything is read: a file over the limit is never loaded into memory."""
+    if isinstance(upload, (bytes, bytearray)):
+        raw = bytes(upload)
+    else:
+        path = Path(upload)
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_large(size, max_bytes)
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)           # it may have grown since
+    if len(raw) > max_bytes:
+        raise _too_large(len(raw), max_bytes)
+    return raw
+
+
 def decode_upload(raw: bytes, max_bytes: int = 5_000_000) -> str:
     """Bytes of an uploaded file → text, refusing what is not UTF-8 text."""
     if len(raw) > max_bytes:
-        raise ValueError(f"the file is too large: {len(raw):,} bytes, at most {max_bytes:,}")
+        raise _too_large(len(raw), max_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -6,12 +6,18 @@ and `GPT2Tokenizer.from_pretrained` read:
   (`core.pretrained.gpt_to_hf_weights`, the inverse of the loader beside it);
 - the tokenizer: GPT-2's `vocab.json` and `merges.txt` for a BPE model. A subset-BPE
   model (the-verdict's default) has its ids mapped back to GPT-2's, so the folder reads
-  ordinary GPT-2 ids; the 50,257 − n ids it never had get zero rows, so their logit is
-  always 0 (low after training next to the tokens it knows, but not −∞). A character
-  model's vocabulary is written as `llm_playground_tokenizer.json`; transformers loads
-  its weights, and the app loads both back (`load_exported`);
+  ordinary GPT-2 ids; the 50,257 − n ids it never had get zero rows, so their raw logit
+  is always 0, which is often above the tokens it knows after training. Those ids are
+  listed as `suppress_tokens` in `generation_config.json`: transformers' `generate()`
+  sets them to −∞, so it samples only tokens the model knows. A character model's
+  vocabulary is written as `llm_playground_tokenizer.json`; transformers loads its
+  weights, and the app loads both back (`load_exported`, or the Pretrain tab's Load
+  given the exported zip);
 - `README.md`, a model card from the checkpoint's description: corpus, steps, losses,
-  how it was made and how to load it.
+  how it was made and how to load it, and `llm_playground.json`, that description for
+  the app (step, metrics, label), so a model loaded back keeps its name and step.
+`load_exported_zip` reads such a folder zipped, as the Export button offers it: only the
+files a model needs are read, each to a fixed name, within a size limit.
 `push_to_hub` uploads such a folder with huggingface-hub when the learner gives a token.
 """
 
@@ -19,16 +25,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from safetensors.torch import save_file
 
+from core.checkpoint import Checkpoint
 from core.model import GPTModel, model_head
 from core.pretrained import PretrainedUnavailable, gpt_to_hf_weights, hf_config, load_gpt2
 from core.tokenizer import (GPT2_DIR, GPT2_EOS, BPETokenizer, CharTokenizer, SubsetBPETokenizer,
                             Tokenizer, tokenizer_from_spec)
 
 TOKENIZER_FILE = "llm_playground_tokenizer.json"
+DESCRIPTION_FILE = "llm_playground.json"
+MAX_UNZIPPED_BYTES = 2_000_000_000
 
 
 class ExportError(ValueError):
@@ -70,8 +81,16 @@ def _model_card(meta: dict, tokenizer: Tokenizer, kind: str) -> str:
                   'tokenizer = GPT2Tokenizer.from_pretrained("path/to/this/folder")', "```", ""]
         if kind == "gpt2-subset":
             lines += [f"This model knew only {tokenizer.n_vocab:,} of GPT-2's tokens. They are "
-                      "mapped back to GPT-2's ids; the rows of the other ids are zero, so those "
-                      "tokens always get the logit 0.", ""]
+                      "mapped back to GPT-2's ids; the rows of the other "
+                      f"{50257 - tokenizer.n_vocab:,} ids are zero. `generate()` never emits "
+                      "those ids: `generation_config.json` lists them as `suppress_tokens`, "
+                      "which transformers' generation sets to −inf, so greedy and sampled text "
+                      "use only the known tokens. The raw logits (`model(ids).logits`) still "
+                      "give every one of them exactly 0, which after training is often above "
+                      "the known tokens: a softmax over the raw logits puts most of its mass "
+                      "on tokens the model never saw. Mask them (or read only the known ids) "
+                      "before using the raw probabilities. As input, an unknown id adds only "
+                      "its position.", ""]
     return "\n".join(lines)
 
 
@@ -98,8 +117,10 @@ def export_model(model: GPTModel, tokenizer: Tokenizer, folder: str | Path,
     save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
     config = hf_config(model.cfg, vocab_size, eos)
     (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    (folder / "generation_config.json").write_text(json.dumps(
-        {"bos_token_id": eos, "eos_token_id": eos, "pad_token_id": eos}, indent=2), encoding="utf-8")
+    generation = {"bos_token_id": eos, "eos_token_id": eos, "pad_token_id": eos}
+    if gpt2_ids is not None:     # never emit an id the model never had (its logit is 0)
+        generation["suppress_tokens"] = sorted(set(range(vocab_size)) - set(gpt2_ids))
+    (folder / "generation_config.json").write_text(json.dumps(generation), encoding="utf-8")
     if kind == "char":
         (folder / TOKENIZER_FILE).write_text(json.dumps(tokenizer.to_spec(), ensure_ascii=False),
                                              encoding="utf-8")
@@ -112,6 +133,9 @@ def export_model(model: GPTModel, tokenizer: Tokenizer, folder: str | Path,
             {"tokenizer_class": "GPT2Tokenizer", "model_max_length": model.cfg.context_length,
              "add_prefix_space": False, **special}, indent=2), encoding="utf-8")
     (folder / "README.md").write_text(_model_card(meta, tokenizer, kind), encoding="utf-8")
+    description = {key: meta[key] for key in ("step", "metrics", "extra") if key in meta}
+    (folder / DESCRIPTION_FILE).write_text(json.dumps(description, ensure_ascii=False),
+                                           encoding="utf-8")
     return folder
 
 
@@ -136,6 +160,55 @@ def load_exported(folder: str | Path) -> tuple[GPTModel, Tokenizer]:
     return model, tokenizer
 
 
+def load_exported_zip(path: str | Path, max_bytes: int = MAX_UNZIPPED_BYTES):
+    """An exported folder, zipped as the Export button gives it, back into the app as a
+    `Checkpoint` (its step and label from `llm_playground.json` when present).
+
+    Only `config.json`, `model.safetensors`, the character vocabulary and the
+    description are read (at the zip's top or in one folder), each to a fixed name in a
+    temporary folder: no name in the zip decides where anything is written."""
+    wanted = ("config.json", "model.safetensors", TOKENIZER_FILE, DESCRIPTION_FILE)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise ExportError(f"{Path(path).name} is not a readable zip file: {err}") from None
+    with archive, tempfile.TemporaryDirectory(prefix="llm-playground-import-") as tmp:
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in archive.infolist():
+            name = PurePosixPath(info.filename).name
+            if name in wanted and not info.is_dir():
+                if name in members:
+                    raise ExportError(f"{Path(path).name} holds more than one {name}")
+                members[name] = info
+        if "config.json" not in members or "model.safetensors" not in members:
+            raise ExportError(f"{Path(path).name} is not an exported model: it needs "
+                              "config.json and model.safetensors")
+        if sum(info.file_size for info in members.values()) > max_bytes:
+            raise ExportError(f"{Path(path).name} unpacks to more than {max_bytes:,} bytes")
+        try:
+            for name, info in members.items():
+                with archive.open(info) as source, open(Path(tmp) / name, "wb") as target:
+                    shutil.copyfileobj(source, target)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as err:
+            raise ExportError(f"{Path(path).name} could not be unpacked: {err}") from None
+        try:
+            model, tokenizer = load_exported(tmp)
+        except ExportError as err:
+            raise ExportError(str(err).replace(str(tmp), Path(path).name)) from None
+        meta = {}
+        if DESCRIPTION_FILE in members:
+            try:
+                meta = json.loads((Path(tmp) / DESCRIPTION_FILE).read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    meta = {"step": meta.get("step", 0) if isinstance(meta.get("step"), int) else 0,
+            "metrics": meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {},
+            "extra": meta.get("extra") if isinstance(meta.get("extra"), dict) else {}}
+    return Checkpoint(model, tokenizer, meta)
+
+
 def push_to_hub(folder: str | Path, repo_id: str, token: str, private: bool = True) -> str:
     """Upload an exported folder to the Hugging Face Hub; returns the repo's URL.
 
@@ -157,3 +230,8 @@ def push_to_hub(folder: str | Path, repo_id: str, token: str, private: bool = Tr
                           "Check the network, the token's write permission and the repo name; "
                           "the exported folder is still there to download.") from None
     return f"https://huggingface.co/{repo_id}"
+
+
+if __name__ == "__main__":
+    from core.export_cli import main
+    raise SystemExit(main())

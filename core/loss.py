@@ -11,7 +11,10 @@ token), averaged over positions. A fresh model guesses uniformly: loss ≈ ln V.
   the same gradients a few hundred positions at a time, so the full logits never
   exist at once.
 Targets equal to −100 are skipped (PyTorch's `ignore_index`): the instruction
-fine-tune uses that to leave padding and the prompt out of the loss.
+fine-tune uses that to leave padding and the prompt out of the loss. A batch in which
+every target is skipped has nothing to learn from: `lm_loss` gives it the loss 0 and
+zero gradients on both paths (PyTorch's mean over no targets is 0 / 0 = NaN, which the
+trainer would take for a diverging run).
 """
 
 from __future__ import annotations
@@ -53,7 +56,8 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
 
     The gradient is worked out during the forward pass, chunk by chunk, while the
     chunk's logits are at hand: d loss / d logits = softmax − one-hot, for the counted
-    positions, divided by how many there are. Backward only scales it.
+    positions, divided by how many there are. Backward only scales it. Under `no_grad`
+    (evaluation) steps 4 and 5 are skipped: the loss alone costs one product, not three.
     1. logits of a chunk, h @ Wᵀ (n, V), into one reused buffer;
     2. softmax in place, row by row (one fused kernel: each row stays in the cache);
     3. the loss, −ln p(target), of each counted row (p is floored at the smallest
@@ -63,10 +67,12 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, hidden, weight, targets, chunk_rows: int, ignore_index: int):
+    def forward(ctx, hidden, weight, targets, chunk_rows: int, ignore_index: int,
+                grad_enabled: bool):
         counted = targets != ignore_index
         n_counted = counted.sum().clamp(min=1)
-        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        # (forward always runs with grad mode off: whether the caller's did is passed in)
+        need_grad = grad_enabled and (ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
         scale = 1.0 / float(n_counted)
         grad_hidden = torch.empty_like(hidden) if need_grad else None
         grad_weight = torch.zeros_like(weight) if need_grad else None
@@ -97,7 +103,7 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
         grad_hidden, grad_weight = ctx.saved_tensors
         if grad_output.item() != 1.0:        # the usual upstream gradient is exactly 1
             grad_hidden, grad_weight = grad_hidden * grad_output, grad_weight * grad_output
-        return grad_hidden, grad_weight, None, None, None
+        return grad_hidden, grad_weight, None, None, None, None
 
 
 def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
@@ -111,7 +117,8 @@ def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: t
     if chunk_rows is None:   # as few chunks as fit, all of the same size
         most = max(1, CHUNK_ELEMENTS // weight.shape[0])
         chunk_rows = math.ceil(hidden.shape[0] / math.ceil(hidden.shape[0] / most))
-    return _ChunkedCrossEntropy.apply(hidden, weight, targets, chunk_rows, ignore_index)
+    return _ChunkedCrossEntropy.apply(hidden, weight, targets, chunk_rows, ignore_index,
+                                      torch.is_grad_enabled())
 
 
 def lm_loss(model: nn.Module, input_batch: torch.Tensor, target_batch: torch.Tensor) -> torch.Tensor:
@@ -123,7 +130,9 @@ def lm_loss(model: nn.Module, input_batch: torch.Tensor, target_batch: torch.Ten
     # gradients are averaged: it takes the plain path.
     if n_logits <= CHUNK_WHEN_ABOVE or input_batch.device.type != "cpu" or head is None:
         logits = model(input_batch)
-        return F.cross_entropy(logits.flatten(0, 1), target_batch.flatten(),
-                               ignore_index=IGNORE_INDEX)
+        targets = target_batch.flatten()
+        if not bool((targets != IGNORE_INDEX).any()):     # nothing counted: 0, not 0 / 0
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits.flatten(0, 1), targets, ignore_index=IGNORE_INDEX)
     hidden = model.hidden_states(input_batch)                      # (B, T, C)
     return chunked_cross_entropy(hidden.flatten(0, 1), head, target_batch.flatten())

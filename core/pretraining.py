@@ -79,10 +79,15 @@ def model_config_for(preset: str, vocab_size: int, **sizes) -> GPTConfig:
 
 
 def train_config_for(preset: str, **changes) -> TrainConfig:
-    """A preset's training settings with some changed; warm-up stays within a tenth of the run."""
+    """A preset's training settings with some changed; the preset's warm-up stays within
+    a tenth of the run (a warm-up given in `changes` is kept as given)."""
     base = TRAIN_PRESETS.get(preset, TRAIN_PRESETS["cpu-demo"])
-    cfg = base.replace(**{k: v for k, v in changes.items() if v is not None})
-    return cfg.replace(warmup_steps=min(cfg.warmup_steps, max(0, cfg.max_steps // 10)))
+    given = {k: v for k, v in changes.items() if v is not None}
+    warmup = given.pop("warmup_steps", None)
+    cfg = base.replace(**given, warmup_steps=0)
+    if warmup is None:
+        warmup = min(base.warmup_steps, max(0, cfg.max_steps // 10))
+    return cfg.replace(warmup_steps=warmup)
 
 
 def attention_probe(tokenizer: Tokenizer, text: str, context_length: int,

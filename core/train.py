@@ -108,6 +108,15 @@ def _whole(value, name: str, low: int = 1) -> None:
         raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
 
 
+def _real(value, name: str, low: float, high: float = math.inf, low_included: bool = True) -> None:
+    """A finite number (not True/False) in [low, high] (or (low, high])."""
+    ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+          and (value >= low if low_included else value > low) and value <= high)
+    if not ok:
+        bounds = f"{'[' if low_included else '('}{low:g}, {high:g}]"
+        raise ValueError(f"{name} must be a finite number in {bounds}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """The settings of a training run; checked when made, changed with `replace`."""
@@ -131,6 +140,7 @@ class TrainConfig:
     explode_factor: float = 3.0      # loss above factor × chance loss = diverging
 
     def __post_init__(self) -> None:
+        """Every field is checked; a message names the field and the value it got."""
         for name in ("max_steps", "batch_size", "grad_accum", "eval_every", "eval_batches",
                      "sample_every"):
             _whole(getattr(self, name), name)
@@ -138,15 +148,25 @@ class TrainConfig:
             _whole(getattr(self, name), name, low=0)
         if self.max_steps > 1_000_000:
             raise ValueError("max_steps is too large (at most 1,000,000)")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ValueError("grad_clip must be > 0 (or None for no clipping)")
+        if self.warmup_steps > self.max_steps:
+            raise ValueError(f"warmup_steps ({self.warmup_steps}) is longer than the run "
+                             f"(max_steps {self.max_steps})")
+        if isinstance(self.lr, bool) or not (isinstance(self.lr, (int, float))
+                                             and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr (the learning rate) must be a positive number, got {self.lr!r}")
+        _real(self.min_lr_ratio, "min_lr_ratio", 0.0, 1.0)
+        _real(self.weight_decay, "weight_decay", 0.0)
+        if self.grad_clip is not None:
+            _real(self.grad_clip, "grad_clip (None for no clipping)", 0.0, low_included=False)
         if self.batch_size % self.grad_accum:
             raise ValueError(f"batch_size {self.batch_size} must split evenly into "
-                             f"{self.grad_accum} micro-batches")
-        if not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError("min_lr_ratio must be in [0, 1]")
+                             f"{self.grad_accum} micro-batches (grad_accum)")
+        if not isinstance(self.sample_prompt, str):
+            raise ValueError(f"sample_prompt must be text, got {self.sample_prompt!r}")
+        _real(self.sample_temperature, "sample_temperature (0: greedy)", 0.0)
+        if self.sample_top_k is not None:
+            _whole(self.sample_top_k, "sample_top_k (None: all tokens)")
+        _real(self.explode_factor, "explode_factor", 1.0, low_included=False)
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with some fields changed (and checked again)."""

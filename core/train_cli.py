@@ -9,7 +9,12 @@ or many (torchrun + DistributedDataParallel).
 
 Settings come from the flags, or a JSON file (`--config`) with the same names (flags
 win). It is the very assembly the tab uses (core/pretraining.py) and the same Trainer;
-checkpoints are the app's own format, so the Pretrain tab's Load takes them as they are.
+checkpoints are the app's own format, so the Pretrain tab's Load takes them as they are,
+and `python -m core.export CHECKPOINT OUT` turns them into a transformers folder.
+
+`--resume` continues with the settings saved in the checkpoint (batch size, learning
+rate, warm-up, schedule, seed, …); a flag given on the command line wins, and the first
+line printed says which settings it changed. The model keeps its shape.
 
 Under torchrun every process takes its slice of each global batch (drawn from the seed
 and the step alone), gradients are averaged by DistributedDataParallel (gloo on CPU,
@@ -20,6 +25,7 @@ rank 0 prints, samples and saves. A checkpoint resumes on any number of processe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -38,7 +44,7 @@ from core.objectives import LanguageModeling
 from core.pretraining import (TOKENIZER_KINDS, model_config_for, story_for, tokenizer_for,
                               train_config_for)
 from core.runtime import configure_cpu_threads, keep_freed_memory, make_optimizer, pick_device
-from core.train import TrainCallbacks, Trainer
+from core.train import TrainCallbacks, TrainConfig, Trainer
 
 SIZES = ("n_layers", "n_heads", "emb_dim", "context_length")
 TRAINING = ("steps", "batch_size", "lr", "seed", "eval_every", "sample_every", "grad_accum",
@@ -177,6 +183,22 @@ class _Distributed:
             dist.destroy_process_group()
 
 
+def resumed_train_config(saved: dict | None, fallback: TrainConfig,
+                         changes: dict) -> tuple[TrainConfig, dict[str, tuple]]:
+    """The training settings a resumed run goes on with: those saved in the checkpoint
+    (`fallback` for an older checkpoint that saved none), then the flags in `changes`
+    that were given. Returns (settings, {name: (saved value, new value)})."""
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    base = fallback
+    if isinstance(saved, dict):
+        base = TrainConfig(**{k: v for k, v in saved.items() if k in fields})
+    given = {k: v for k, v in changes.items() if v is not None}
+    cfg = base.replace(**given)
+    changed = {k: (getattr(base, k), getattr(cfg, k)) for k in sorted(given)
+               if getattr(base, k) != getattr(cfg, k)}
+    return cfg, changed
+
+
 def _device(parser, name: str) -> torch.device:
     try:
         return pick_device(None if name == "auto" else name)
@@ -209,19 +231,32 @@ def main(argv: list[str] | None = None) -> int:
     preset = args.preset or story.preset
 
     try:
+        changes = {k: getattr(args, k) for k in TRAINING if k != "steps"}
+        changes["max_steps"] = args.steps
         if resumed is not None:
             checkpoint, resumed_optimizer = load_checkpoint(
                 args.resume, dist.device, optimizer_factory=lambda m: make_optimizer(m))
             model, tokenizer = checkpoint.model, checkpoint.tokenizer
             model_cfg = model.cfg
+            for name in SIZES:
+                if getattr(args, name) not in (None, getattr(model_cfg, name)):
+                    parser.error(f"--{name.replace('_', '-')}: a resumed model keeps its shape "
+                                 f"({name} {getattr(model_cfg, name)})")
+            saved = None if args.preset else resumed.get("extra", {}).get("train_config")
+            fallback = train_config_for(preset, sample_prompt=story.sample_prompt)
+            train_cfg, changed = resumed_train_config(saved, fallback, changes)
+            say(f"resuming {args.resume} at step {start_step} with "
+                + ("the settings of --preset " + args.preset if args.preset else
+                   "its saved settings" if saved else "the preset's settings (none were saved)")
+                + ("; changed on the command line: " + ", ".join(
+                    f"{k} {old!r} → {new!r}" for k, (old, new) in changed.items())
+                   if changed else "; nothing changed on the command line"))
         else:
             tokenizer = tokenizer_for(args.corpus if args.corpus in CORPORA else "own-text",
                                       args.tokenizer or "auto", text)
             model_cfg = model_config_for(preset, tokenizer.n_vocab,
                                          **{k: getattr(args, k) for k in SIZES})
-        changes = {k: getattr(args, k) for k in TRAINING if k != "steps"}
-        changes["max_steps"] = args.steps
-        train_cfg = train_config_for(preset, sample_prompt=story.sample_prompt, **changes)
+            train_cfg = train_config_for(preset, sample_prompt=story.sample_prompt, **changes)
         if train_cfg.max_steps <= start_step:
             parser.error(f"--steps {train_cfg.max_steps} is not past the checkpoint's step "
                          f"{start_step}: give a larger --steps")

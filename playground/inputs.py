@@ -132,6 +132,6 @@ class TrainingSettings:
 
     def apply(self, cfg):
         """A TrainConfig with these settings (warm-up and evaluation within the run)."""
-        cfg = cfg.replace(max_steps=self.steps, batch_size=self.batch, lr=self.lr, seed=self.seed)
-        return cfg.replace(warmup_steps=min(cfg.warmup_steps, self.steps // 10),
+        return cfg.replace(max_steps=self.steps, batch_size=self.batch, lr=self.lr, seed=self.seed,
+                           warmup_steps=min(cfg.warmup_steps, self.steps // 10),
                            eval_every=min(cfg.eval_every, self.steps))

@@ -17,13 +17,12 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 import torch
 
 from core.config import GPTConfig
-from core.corpora import corpus_tokenizer, tang_instructions
+from core.corpora import corpus_tokenizer, read_upload, tang_instructions
 from core.generate import generate_stream
 from core.instruct import (custom_collate_fn, encode_items, judge_prompt, prompt_and_response,
                            read_instruction_upload, book_instruction_data, respond,
@@ -90,8 +89,7 @@ def load_dataset(name: str, upload, lang) -> Dataset:
     if name == UPLOAD:
         if upload is None:
             raise gr.Error(t("ins.err.no_upload", lang))
-        raw = Path(upload).read_bytes() if isinstance(upload, str) else bytes(upload)
-        data = read_instruction_upload(raw, MAX_UPLOAD_BYTES)
+        data = read_instruction_upload(read_upload(upload, MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES)
         if len(data) < 3:
             raise gr.Error(t("ins.err.few_items", lang, n=len(data)))
     elif name == BOOK:
@@ -485,10 +483,12 @@ def build(ctx: AppContext) -> None:
               [*who, chat_picker.dropdown, instruction_box, input_box, new_tokens_sl, simplified_cb],
               [response_box, chat_notice], api_name="instruct_chat",
               concurrency_id="instruct-generate", concurrency_limit=4)
+        # Evaluations are long (every test item, maybe a judge): a group of their own, so
+        # two of them never hold up anyone's chat.
         eval_btn.click(tab.evaluate, [*who, chat_picker.dropdown, dataset_radio, upload_file,
                                       test_items_sl, judge_cb, judge_url, judge_model, judge_token],
                        [eval_out, eval_md], api_name="instruct_evaluate",
-                       concurrency_id="instruct-generate", concurrency_limit=2)
+                       concurrency_id="instruct-evaluate", concurrency_limit=2)
         base_picker.attach_refresh(page.select)
         chat_picker.attach_refresh(page.select)
         ctx.on_language(tab.tick, poll_inputs, poll_outputs)

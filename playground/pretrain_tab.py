@@ -15,11 +15,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.checkpoint import load_checkpoint, model_memory
+from core.checkpoint import load_checkpoint, model_memory, save_checkpoint
 from core.chinese import to_simplified
 from core.config import PRESETS
-from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus
+from core.corpora import CORPORA, check_user_text, decode_upload, load_corpus, read_upload
 from core.estimates import count_model_parameters, estimate_step_seconds
+from core.export import load_exported_zip
 from core.jobs import SavedModel, TrainingJob
 from core.kv_cache import use_decode_layout
 from core.pretraining import (MODEL_OVERRIDES, OWN_TEXT, TOKENIZER_KINDS, model_config_for,
@@ -98,8 +99,7 @@ class PretrainSetup:
         if self.corpus == UPLOAD:
             if self.upload is None:
                 raise gr.Error(t("pre.err.no_upload", lang))
-            path = self.upload
-            raw = Path(path).read_bytes() if isinstance(path, str) else bytes(path)
+            raw = read_upload(self.upload, MAX_UPLOAD_BYTES)
             return decode_upload(raw, MAX_UPLOAD_BYTES), t("pre.upload", lang)
         if self.corpus not in CORPORA:
             raise gr.Error(t("pre.err.corpus", lang, corpus=self.corpus))
@@ -212,14 +212,24 @@ class Pretrain(TrainingTab):
         if not file_path:
             raise gr.Error(t("pre.err.no_checkpoint", lang))
         path = Path(file_path)
-        if path.suffix != ".safetensors":
-            raise gr.Error(t("pre.err.not_safetensors", lang))
+        exported = path.suffix == ".zip"       # a folder the Export button made
+        if path.suffix != ".safetensors" and not exported:
+            raise gr.Error(t("pre.err.not_loadable", lang))
         if path.stat().st_size > MAX_LOAD_BYTES:
             raise gr.Error(t("pre.err.too_big", lang))
-        self.registry.check_room(model_memory(path))   # from the header, before reading it
-        checkpoint = load_checkpoint(path)     # checks everything; weights only in memory
+        if exported:                           # checks everything; weights only in memory
+            checkpoint = load_exported_zip(path)
+            self.registry.check_room(sum(p.numel() * p.element_size()
+                                         for p in checkpoint.model.parameters()))
+        else:
+            self.registry.check_room(model_memory(path))   # from the header, before reading
+            checkpoint = load_checkpoint(path)
         kept = self.registry.storage_dir(owner) / f"{uuid.uuid4().hex[:12]}.safetensors"
-        shutil.copyfile(path, kept)            # resuming reads the optimizer state from here
+        if exported:                           # resuming reads a checkpoint: write one
+            save_checkpoint(kept, checkpoint.model, checkpoint.tokenizer, step=checkpoint.step,
+                            metrics=checkpoint.meta["metrics"], extra=checkpoint.meta["extra"])
+        else:
+            shutil.copyfile(path, kept)        # resuming reads the optimizer state from here
         label = checkpoint.meta.get("extra", {}).get("label") or path.stem
         model = use_decode_layout(checkpoint.model.eval().requires_grad_(False))
         self.registry.add_model(owner, SavedModel(
@@ -295,7 +305,8 @@ def build(ctx: AppContext) -> None:
                 setup_md = gr.Markdown(tab.describe(lang, **{k: w.value for k, w in setup.items()}))
                 resume_cb = gr.Checkbox(False, label=t("pre.resume", lang))
                 start_btn, control_btns, download_files = tab.controls.buttons(lang)
-                load_file = gr.File(label=t("pre.load", lang), file_types=[".safetensors"],
+                load_file = gr.File(label=t("pre.load_any", lang),
+                                    file_types=[".safetensors", ".zip"],
                                     type="filepath")
                 tab.controls.export_box(ctx, lang)
             with gr.Column(scale=2):

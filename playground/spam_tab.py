@@ -6,7 +6,8 @@ model from the picker, or a new small one trained from scratch on the messages â
 runs it on the shared job machinery, like pretraining. The poll draws loss and
 accuracy against messages seen; at the end the test accuracy and the confusion
 matrix. "Try it" classifies a message with any finished classifier and shades each
-token by how much it pushed the verdict (leaving that one token out).
+token by how much it pushed the verdict (leaving that one token out); a long message on
+a large model has only its first tokens explained, within a fixed cost per click.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core.classifier import (CLASSIFIER_TRAINING, SCRATCH_CONFIG, SPAM_CLASSES, TRAINABLE,
-                             class_probabilities, leave_one_out, scratch_tokenizer,
-                             sms_spam_splits, vocabulary_coverage)
+                             class_probabilities, explainable_tokens, leave_one_out,
+                             scratch_tokenizer, sms_spam_splits, vocabulary_coverage)
 from core.finetuning import classifier_spec
 from core.jobs import TrainingJob
 from core.pretrained import GPT2_SOURCES
@@ -139,7 +140,7 @@ class SpamTab(TrainingTab):
             m = final.metrics
             confusion = confusion_figure(m["test_confusion"], list(SPAM_CLASSES),
                                          t("spam.plot.confusion", lang), lang)
-            results = t("spam.results", lang, test=m["test_accuracy"], val=m["val_accuracy"],
+            results = t("spam.results_clean", lang, test=m["test_accuracy"], val=m["val_accuracy"],
                         n=sum(map(sum, m["test_confusion"])))
         elif view.evals:
             results = t("spam.val_now", lang, val=view.evals[-1].metrics.get("val_accuracy", 0.0))
@@ -163,9 +164,13 @@ class SpamTab(TrainingTab):
         p_spam = float(class_probabilities(picked.model, ids)[1])
         verdict = t("spam.verdict_spam" if p_spam >= threshold else "spam.verdict_ham", lang,
                     p=p_spam, threshold=threshold)
-        deltas = leave_one_out(picked.model, ids, target=1)
+        explained = explainable_tokens(picked.model.cfg, len(ids))
+        if explained < len(ids):
+            notices.append(t("spam.notice.explained", lang, shown=explained, n=len(ids)))
+        deltas = leave_one_out(picked.model, ids, target=1, positions=range(explained))
         pieces = [token_text(picked.tokenizer, i, visible_space=False) for i in ids]
-        strongest = max(range(len(ids)), key=lambda i: deltas[i])
+        strongest = max(range(explained), key=lambda i: deltas[i])
+        deltas += [None] * (len(ids) - explained)
         verdict += "\n\n" + t("spam.strongest", lang, token=pieces[strongest].strip() or pieces[strongest],
                               delta=deltas[strongest])
         return verdict, why_html(pieces, deltas, "spam", lang), notices_md(notices)
@@ -175,7 +180,7 @@ def build(ctx: AppContext) -> None:
     tab, lang = SpamTab(ctx), ctx.ui_lang
     trainable0, cfg0 = _defaults_for(SCRATCH)
     with ctx.tab("spam", "spam.tab", "spam.card") as page:
-        gr.Markdown(t("spam.intro", lang))
+        gr.Markdown(t("spam.intro_clean", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 base_picker = ModelPicker(ctx, label=t("spam.base", lang), info=t("spam.base_info", lang),
@@ -227,8 +232,11 @@ def build(ctx: AppContext) -> None:
         timer.tick(tab.tick, [*who, last_key], poll_outputs, show_progress="hidden",
                    concurrency_limit=None, api_name="spam_poll")
         classify_inputs = [*who, classifier_picker.dropdown, message_box, threshold_sl]
+        # The "why" costs up to classifier.WHY_BUDGET_FLOPS a click: a group of its own, so
+        # two long ones at a time share the server's cores and queue no other event.
         gr.on([classify_btn.click, message_box.submit], tab.classify, classify_inputs,
-              [verdict_md, why_out, notice_md], api_name="spam_classify", concurrency_limit=4)
+              [verdict_md, why_out, notice_md], api_name="spam_classify",
+              concurrency_id="spam-why", concurrency_limit=2)
         base_picker.attach_refresh(page.select)
         classifier_picker.attach_refresh(page.select)
         ctx.on_language(tab.tick, [*who, last_key], poll_outputs)

@@ -44,6 +44,20 @@ def test_quick_bench_prints_one_json_line_with_ratios():
     assert (0 < results["memory_bandwidth_lowest_bytes_per_s"]
             <= results["memory_bandwidth_bytes_per_s"])
 
+    # generation (c) and its limit at 1 thread and at every core, from a stream that no
+    # cache holds, and where a token's time goes
+    import os
+    assert results["bandwidth_stream_bytes"] >= max(1 << 29, 4 * (results["last_level_cache_bytes"] or 0))
+    scan = results["threads_scan"]
+    assert [r["threads"] for r in scan] == sorted({1, os.cpu_count() or 1})
+    for r in scan:
+        for key in ("memory_bandwidth_bytes_per_s", "bandwidth_limit_tokens_per_s", "tokens_per_s",
+                    "bandwidth_fraction", "weight_read_ms_at_bandwidth", "profiled_ms_per_token"):
+            assert _positive(r[key]), (key, r)
+        kinds = r["ms_per_token"]
+        assert {"weight products", "attention over the cache", "Python and dispatch"} <= set(kinds)
+        assert _positive(kinds["weight products"]) and all(v >= 0 for v in kinds.values())
+
     verdicts = (True, False) if with_transformers else (True, False, None)
     assert len(results["targets"]) == 7
     for target in results["targets"]:

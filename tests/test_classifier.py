@@ -32,7 +32,24 @@ def test_the_books_split_sizes_with_seed_123(data_dir):
     assert len(balanced) == 1494 and sum(i.label for i in balanced) == 747
     train, val, test = random_split(balanced, 0.7, 0.1, seed=123)
     assert (len(train), len(val), len(test)) == (1045, 149, 300)
-    assert sms_spam_splits()[0] == train                     # the same, through the registry
+    # the book's split holds copies of training messages in its test and validation sets
+    seen = {item.text for item in train}
+    assert sum(i.text in seen for i in test) == 27 and sum(i.text in seen for i in val) == 15
+
+
+def test_the_split_the_app_uses_has_no_message_twice(data_dir):
+    """Exact duplicates go before the split: no test or validation message is a copy of
+    a training one, and the split is the book's recipe on what is left."""
+    from core.classifier import drop_duplicates, sms_spam_collection
+    items = read_sms_collection(data_dir / "sms_spam" / "SMSSpamCollection.tsv")
+    unique, removed = sms_spam_collection()
+    assert removed == 403 and len(unique) == 5171 and unique == drop_duplicates(items)
+    train, val, test = sms_spam_splits()
+    assert (len(train), len(val), len(test)) == (914, 130, 262)
+    assert sum(i.label for i in train + val + test) == 653          # balanced: half spam
+    texts = [i.text for i in train + val + test]
+    assert len(set(texts)) == len(texts)
+    assert (train, val, test) == random_split(create_balanced_dataset(unique, 123), seed=123)
 
 
 def test_padding_and_the_last_token_on_a_hand_example():
@@ -91,6 +108,39 @@ def test_leave_one_out_has_one_score_per_token_and_is_repeatable():
     assert len(scores) == len(ids) and scores == leave_one_out(model, ids)
 
 
+def test_leave_one_out_of_some_positions_matches_all_and_batches_bounded(monkeypatch):
+    """The chosen positions give the same numbers as leaving every token out, and no
+    forward pass holds more than WHY_BATCH_TOKENS tokens."""
+    import core.classifier as classifier
+    tok = CharTokenizer.from_text("free prize now, call")
+    torch.manual_seed(0)
+    model = add_classifier_head(GPTModel(get_preset("tiny", vocab_size=tok.n_vocab)), ["h", "s"]).eval()
+    ids = tok.encode("free prize now")[:12]              # within the tiny context (16)
+    every = leave_one_out(model, ids)
+    monkeypatch.setattr(classifier, "WHY_BATCH_TOKENS", 3 * (len(ids) - 1))
+    shapes = []
+    real = classifier.classify_logits
+    monkeypatch.setattr(classifier, "classify_logits",
+                        lambda m, x, n: shapes.append(tuple(x.shape)) or real(m, x, n))
+    some = leave_one_out(model, ids, positions=[0, 2, 3, 5, 7, 8, 9])
+    assert some == pytest.approx([every[i] for i in (0, 2, 3, 5, 7, 8, 9)], abs=1e-5)
+    assert shapes[1:] == [(3, len(ids) - 1), (3, len(ids) - 1), (1, len(ids) - 1)]
+
+
+def test_the_why_of_a_gpt2_sized_classifier_on_a_long_message_is_bounded():
+    """GPT-2 124M's sizes and a 2,000-character message (~500 tokens): a few tokens
+    are explained, not 500 passes of the model; a small model explains its whole context."""
+    from core.classifier import MAX_EXPLAINED, SCRATCH_CONFIG, WHY_BUDGET_FLOPS, explainable_tokens
+    gpt2 = get_preset("gpt2-124m")
+    n = 500
+    k = explainable_tokens(gpt2, n)
+    assert 1 <= k < 20
+    per_pass = (n - 1) * 24 * gpt2.n_layers * gpt2.emb_dim ** 2
+    assert k * per_pass <= WHY_BUDGET_FLOPS
+    assert explainable_tokens(SCRATCH_CONFIG, 128) == 128 == MAX_EXPLAINED
+    assert explainable_tokens(gpt2, 1) == 1
+
+
 @pytest.mark.slow
 def test_a_fine_tune_of_a_small_random_gpt2_beats_chance_on_validation(data_dir, tmp_path):
     from conftest import require_module
@@ -114,7 +164,7 @@ def test_a_fine_tune_of_a_small_random_gpt2_beats_chance_on_validation(data_dir,
     result = Trainer(model, objective, cfg).run()
     metrics = result.last_eval.metrics
     assert metrics["val_accuracy"] >= 0.80, metrics      # "better than chance" (DECISIONS 10)
-    assert sum(map(sum, metrics["test_confusion"])) == 300
+    assert sum(map(sum, metrics["test_confusion"])) == len(test) == 262
 
 
 # ----- the tab ---------------------------------------------------------------------------
@@ -149,6 +199,17 @@ def test_a_fine_tune_from_scratch_then_try_it(spam_tab, data_dir):
     long = " ".join(["free prize"] * 150)
     _, _, notices = spam_tab.classify(None, "learner-alice", "en", saved[0], long, 0.5)
     assert "reads only its first 128" in notices
+    # a "why" over its budget explains the first tokens only, and says which
+    import core.classifier as classifier
+    budget = classifier.WHY_BUDGET_FLOPS
+    try:
+        classifier.WHY_BUDGET_FLOPS = 1.0
+        _, why, notices = spam_tab.classify(None, "learner-alice", "en", saved[0],
+                                            "WINNER! Claim your free prize now, call 0800", 0.5)
+    finally:
+        classifier.WHY_BUDGET_FLOPS = budget
+    assert "explains the first 1 of the" in notices
+    assert why.count("<span title=") == 1 and why.count('class="why-skipped"') >= 5
     with pytest.raises(gr.Error, match="Type a message"):
         spam_tab.classify(None, "learner-alice", "en", saved[0], "  ", 0.5)
 
@@ -203,3 +264,40 @@ def test_browser_shows_the_tab_after_a_run(live_app):
         page.locator(".why-strip span").first.wait_for(timeout=30_000)
         save_screenshot(page, "spam-tab.png")
         assert outside_requests(requests) == []
+
+
+def test_a_submitted_fine_tune_pins_the_model_it_started_from(tmp_path, monkeypatch):
+    """Through the registry's own submit: the base of a running fine-tune stays in the
+    learner's list however many models arrive; the same list without a fine-tune of it
+    (the control) pushes it off."""
+    from core.classifier import classifier_spec
+    from core.jobs import JobRegistry, SavedModel, TrainingJob
+    from core.tokenizer import SubsetBPETokenizer
+    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path))
+    items = [LabelledText("win a free prize now", 1), LabelledText("see you at dinner", 0)] * 6
+    tok = SubsetBPETokenizer.from_text(" ".join(i.text for i in items))
+    cfg = get_preset("tiny", vocab_size=tok.n_vocab)
+    registry = JobRegistry(models_per_learner=2, max_models=20)
+    try:
+        for owner in ("tuner", "control"):
+            torch.manual_seed(0)
+            registry.add_model(owner, SavedModel("base", GPTModel(cfg), tok))
+        base = registry.models("tuner")[0]
+        spec = classifier_spec("my classifier", (items, items[:4], items[:4]), tok, cfg,
+                               TrainConfig(max_steps=4, batch_size=4, warmup_steps=0, eval_every=2,
+                                           eval_batches=1, sample_tokens=0),
+                               trainable="all", base_state=base.model.state_dict(),
+                               base_model=base.id)
+        assert registry.submit("tuner", TrainingJob("tuner", spec)) == 0
+        for owner in ("tuner", "control"):
+            for i in range(3):
+                registry.add_model(owner, SavedModel(f"m{i}", GPTModel(cfg), tok))
+        deadline = time.monotonic() + 300
+        while registry.get("tuner").view().state.active and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert registry.get("tuner").view().state.value == "finished"
+        tuned = [m.label for m in registry.models("tuner")]
+        assert "base" in tuned and any("my classifier" in label for label in tuned), tuned
+        assert "base" not in [m.label for m in registry.models("control")]
+    finally:
+        registry.shutdown()

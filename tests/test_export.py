@@ -67,6 +67,58 @@ def test_a_subset_model_is_mapped_to_gpt2_ids(tmp_path):
     assert torch.all(theirs[..., unknown] == 0)            # the zero rows: logit 0
 
 
+def _known_below_zero(tokenizer) -> GPTModel:
+    """A subset model whose known tokens all score below 0, as a trained small model's
+    often do: the final norm adds a fixed vector, and every head row points away from it."""
+    model = _model(tokenizer.n_vocab)
+    with torch.no_grad():
+        direction = torch.nn.functional.normalize(torch.randn(model.cfg.emb_dim), dim=0)
+        model.final_norm.scale.fill_(0.05)
+        model.final_norm.shift.copy_(4 * direction)
+        model.out_head.weight.mul_(2).sub_(direction)
+    return model
+
+
+def test_a_subset_export_generates_only_known_tokens_in_transformers(tmp_path):
+    """As a transformers user: the tokenizer's ids, the logits of the known ids, greedy
+    text equal to the app's, and sampling with top_k=0 (the whole distribution) over
+    several seeds that never emits an id the model never had."""
+    transformers = require_module("transformers")
+    from core.generate import generate
+    tokenizer = SubsetBPETokenizer.from_text(
+        "I had always thought Jack Gisburn rather a cheap genius--though a good fellow "
+        "enough--so it was no great surprise to me to hear that, in the height of his glory")
+    model = _known_below_zero(tokenizer)
+    prompt = "I had always thought Jack"
+    local = torch.tensor([tokenizer.encode(prompt)])
+    with torch.no_grad():
+        assert float(model(local).max()) < 0
+    export_model(model, tokenizer, tmp_path, META)
+    hf = transformers.GPT2LMHeadModel.from_pretrained(tmp_path).eval()
+    hf_tokenizer = transformers.GPT2Tokenizer.from_pretrained(tmp_path)
+    ids = hf_tokenizer(prompt, return_tensors="pt").input_ids
+    assert ids[0].tolist() == tokenizer.to_gpt2_ids(local[0].tolist())
+    known = torch.tensor(tokenizer.gpt2_ids)
+    with torch.no_grad():
+        torch.testing.assert_close(hf(ids).logits[..., known], model(local), rtol=1e-4, atol=1e-4)
+    new = 20
+    with torch.no_grad():
+        ours = generate(model, local, new, model.cfg.context_length)
+        greedy = hf.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                             max_new_tokens=new, min_new_tokens=new)
+    assert hf_tokenizer.decode(greedy[0]) == tokenizer.decode(ours[0].tolist())
+    known_set = set(tokenizer.gpt2_ids)
+    for seed in range(4):
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            sampled = hf.generate(ids, attention_mask=torch.ones_like(ids), do_sample=True,
+                                  top_k=0, top_p=1.0, temperature=1.0, max_new_tokens=new,
+                                  min_new_tokens=new)
+        assert set(sampled[0, ids.shape[1]:].tolist()) <= known_set, seed
+    card = (tmp_path / "README.md").read_text()
+    assert "suppress_tokens" in card and "raw logits" in card
+
+
 def test_a_character_model_round_trips(tmp_path):
     tokenizer = CharTokenizer.from_text("床前明月光，疑是地上霜。", name="tang-char")
     model = _model(tokenizer.n_vocab)
@@ -123,3 +175,66 @@ def test_the_pretrain_tab_exports_the_learners_model(tmp_path, monkeypatch):
     names = zipfile.ZipFile(archive).namelist()
     assert {"config.json", "model.safetensors", "vocab.json", "merges.txt", "README.md"} <= set(names)
     assert "step 10" in message
+
+
+def _zip_folder(folder, archive, prefix=""):
+    import zipfile
+    with zipfile.ZipFile(archive, "w") as z:
+        for file in sorted(folder.iterdir()):
+            z.write(file, prefix + file.name)
+    return archive
+
+
+def test_the_pretrain_tabs_load_takes_an_exported_character_model_as_a_zip(tmp_path, monkeypatch):
+    """The model card says "Pretrain tab → Load": the zip the Export button gives loads
+    there, with its step and label, the same logits, and a checkpoint to resume from."""
+    from core.checkpoint import load_checkpoint
+    from core.jobs import JobRegistry
+    from playground.pretrain_tab import Pretrain
+    from playground.session import AppContext
+    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path / "runs"))
+    tokenizer = CharTokenizer.from_text("床前明月光，疑是地上霜。", name="tang-char")
+    model = _model(tokenizer.n_vocab)
+    export_model(model, tokenizer, tmp_path / "export", META)
+    card = (tmp_path / "export" / "README.md").read_text()
+    assert "Pretrain tab → Load" in card
+    tab = Pretrain(AppContext(JobRegistry()))
+    for name, prefix in (("top.zip", ""), ("nested.zip", "char-tang/")):
+        archive = _zip_folder(tmp_path / "export", tmp_path / name, prefix)
+        message = tab.load(None, "learner-zip", "en", str(archive))
+        assert "step 42" in message
+        saved = tab.registry.models("learner-zip")[0]
+        assert saved.label == "my pretrain · the-verdict · step 42"
+        idx = torch.tensor([tokenizer.encode("床前明月")])
+        with torch.no_grad():
+            torch.testing.assert_close(saved.model(idx), model(idx), rtol=1e-5, atol=1e-5)
+        kept = load_checkpoint(saved.checkpoint)
+        assert kept.step == 42 and kept.tokenizer.to_spec() == tokenizer.to_spec()
+
+
+def test_a_zip_that_is_not_an_export_is_refused_and_names_in_it_go_nowhere(tmp_path):
+    import zipfile
+    import gradio as gr
+    from core.export import load_exported_zip
+    from core.jobs import JobRegistry
+    from playground.pretrain_tab import Pretrain
+    from playground.session import AppContext
+    export_model(_model(50257), BPETokenizer(), tmp_path / "export", META)
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for file in (tmp_path / "export").iterdir():
+            z.write(file, f"../../outside/{file.name}")
+    checkpoint = load_exported_zip(archive)            # read to fixed names only
+    assert checkpoint.step == 42 and not (tmp_path.parent / "outside").exists()
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as z:
+        z.writestr("notes.txt", "hello")
+    with pytest.raises(ExportError, match="empty.zip is not an exported model"):
+        load_exported_zip(empty)
+    (tmp_path / "broken.zip").write_bytes(b"PK not really")
+    tab = Pretrain(AppContext(JobRegistry()))
+    with pytest.raises(gr.Error, match="not a readable zip"):
+        tab.load(None, "learner-zip2", "en", str(tmp_path / "broken.zip"))
+    (tmp_path / "model.pt").write_bytes(b"pickle")
+    with pytest.raises(gr.Error, match=r"\.zip that Export gives"):
+        tab.load(None, "learner-zip2", "en", str(tmp_path / "model.pt"))

@@ -115,9 +115,24 @@ def _finish(tab, learner):
 
 
 def test_inspector_shows_both_masking_choices(tab, data_dir):
+    """The second table masks every prompt target (−100) on top of the padding, and the
+    counts say so: a masked run that left the instruction in would fail here."""
+    import re
+    from core.instruct import book_instruction_data, prompt_and_response, split_book_data
+    from core.tokenizer import BPETokenizer
     html, summary = tab.inspect("en", "book", None)
-    assert html.count('class="mask-table"') == 2 and "−100" in html
-    assert "count towards the loss" in summary
+    assert html.count('class="mask-table"') == 2 and "count towards the loss" in summary
+    pairs = [prompt_and_response(e) for e in split_book_data(book_instruction_data())[0][:2]]
+    tok = BPETokenizer()
+    lengths = [len(tok.encode(p + r)) for p, r in pairs]
+    prompts = [len(tok.encode(p)) for p, _ in pairs]
+    full, masked = sum(lengths), sum(n - (k - 1) for n, k in zip(lengths, prompts))
+    total = 2 * (max(lengths) + 1 - 1)
+    assert f"Of {total} target positions, **{full}** count" in summary
+    assert f"**{masked}** when the instruction is masked" in summary and masked < full
+    tables = html.split('class="mask-table"')[1:]
+    ignored = [len(re.findall(r"<td>−100</td>", table)) for table in tables]
+    assert ignored == [total - full, total - masked]
 
 
 def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
@@ -130,7 +145,7 @@ def test_a_tiny_fine_tune_samples_chats_and_evaluates(tab, data_dir):
     saved = tab.registry.model_by_id("learner-ins", choice[len("saved:"):])
     assert "instruction-tuned" in saved.tags
     outputs = list(tab.chat(None, "learner-ins", "en", choice, "Name a colour.", "", 10, False))
-    assert outputs and isinstance(outputs[-1][0], str)
+    assert outputs and isinstance(outputs[-1][0], str) and outputs[-1][0].strip(), outputs[-1]
     rows = list(tab.evaluate(None, "learner-ins", "en", choice, "book", None, 2, False, "", "", ""))
     assert "mean word overlap" in rows[-1][1] and rows[-1][0].count("<tr>") == 3
 
@@ -190,7 +205,7 @@ def test_api_inspector_tiny_fine_tune_and_chat(live_app):
     models = [v for _, v in client.predict(None, "en", api_name="/models") if v.startswith("saved:")]
     reply, notes = client.predict(None, models[0], "Name a fruit.", "", 10, False,
                                   api_name="/instruct_chat")
-    assert isinstance(reply, str)
+    assert isinstance(reply, str) and reply.strip(), (reply, notes)
 
 
 @pytest.mark.slow
@@ -212,3 +227,57 @@ def test_browser_inspector_and_chat(live_app):
         response.scroll_into_view_if_needed()
         save_screenshot(page, "instruct-chat.png")
         assert outside_requests(requests) == []
+
+
+def _huge_upload(tmp_path, monkeypatch, suffix):
+    """A 6 MB file (over the 5 MB limit) that must not be read: reading it fails."""
+    import builtins
+    import pathlib
+    huge = tmp_path / f"huge{suffix}"
+    with open(huge, "wb") as fh:
+        fh.truncate(6_000_000)
+    real_open, real_read = builtins.open, pathlib.Path.read_bytes
+
+    def guarded_open(file, *args, **kwargs):
+        assert str(file) != str(huge), "the whole upload was opened before its size was checked"
+        return real_open(file, *args, **kwargs)
+
+    def guarded_read(self):
+        assert str(self) != str(huge), "the whole upload was read before its size was checked"
+        return real_read(self)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(pathlib.Path, "read_bytes", guarded_read)
+    return huge
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(tab, tmp_path, monkeypatch):
+    huge = _huge_upload(tmp_path, monkeypatch, ".json")
+    with pytest.raises(gr.Error, match="too large: 6,000,000 bytes, at most 5,000,000"):
+        tab.inspect("en", "upload", str(huge))
+    from core.jobs import JobRegistry
+    from playground.pretrain_tab import Pretrain
+    from playground.session import AppContext
+    described = Pretrain(AppContext(JobRegistry())).describe(
+        "en", "upload", "", str(huge), "auto", "tiny", 2, 2, 32, 16, 4, 10, 3e-3, 1, "")
+    assert "too large: 6,000,000 bytes" in described
+
+
+def test_chat_and_evaluation_queue_apart_and_the_why_has_its_own_limit():
+    """Two long evaluations must not hold up every learner's chat: different groups."""
+    from app import build_app
+    demo = build_app()
+    fns = {f.api_name: f for f in (demo.fns.values() if isinstance(demo.fns, dict) else demo.fns)}
+    chat, evaluate, why = fns["instruct_chat"], fns["instruct_evaluate"], fns["spam_classify"]
+    assert chat.concurrency_id != evaluate.concurrency_id
+    groups = [f.concurrency_id for name, f in fns.items() if name != "spam_classify"]
+    assert why.concurrency_id not in groups and why.concurrency_limit <= 2
+
+
+@pytest.mark.slow
+def test_the_launched_app_sets_gradios_upload_limit(live_app):
+    import json
+    import urllib.request
+    from playground.pretrain_tab import MAX_LOAD_BYTES
+    with urllib.request.urlopen(live_app + "config", timeout=30) as resp:
+        config = json.loads(resp.read())
+    assert config["max_file_size"] == MAX_LOAD_BYTES

@@ -26,7 +26,8 @@ TEXT = "to be or not to be, that is the question. " * 40
 def spec(steps=10_000, label="job", **train):
     tok = CharTokenizer.from_text(TEXT)
     ids = torch.tensor(tok.encode(TEXT))
-    settings = dict(max_steps=steps, batch_size=4, eval_every=5, sample_every=10, sample_tokens=5)
+    settings = dict(max_steps=steps, batch_size=4, eval_every=5, sample_every=10, sample_tokens=5,
+                    warmup_steps=min(20, steps))
     settings.update(train)
     return JobSpec.pretraining(label, get_preset("tiny", vocab_size=tok.n_vocab),
                                TrainConfig(**settings), tok, ids[:1400], ids[1400:])
@@ -343,7 +344,7 @@ def test_memory_after_a_finished_job_is_back_near_its_level(registry):
     tok = corpus_tokenizer("the-verdict")
     train_ids, val_ids = tokenize_and_split(load_corpus("the-verdict"), tok)
     warm = TrainingJob("warm", JobSpec.pretraining(
-        "warm", preset("cpu-demo", vocab_size=tok.n_vocab), TrainConfig(max_steps=2), tok,
+        "warm", preset("cpu-demo", vocab_size=tok.n_vocab), TrainConfig(max_steps=2, warmup_steps=0), tok,
         train_ids, val_ids))
     registry.submit("warm", warm)
     wait_for(lambda: not warm.view().state.active, 120)

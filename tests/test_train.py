@@ -145,7 +145,24 @@ def test_n_steps_equal_half_save_resume_half(setup, tmp_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"max_steps": 0}, "max_steps"), ({"lr": float("nan")}, "learning rate"),
-    ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size")])
+    ({"lr": -1.0}, "learning rate"), ({"batch_size": 0}, "batch_size"),
+    ({"lr": True}, "learning rate"), ({"lr": "1e-3"}, "learning rate"),
+    ({"weight_decay": float("nan")}, "weight_decay"), ({"weight_decay": -0.1}, "weight_decay"),
+    ({"weight_decay": True}, "weight_decay"),
+    ({"sample_temperature": -0.5}, "sample_temperature"),
+    ({"sample_temperature": float("inf")}, "sample_temperature"),
+    ({"sample_top_k": -3}, "sample_top_k"), ({"sample_top_k": 0}, "sample_top_k"),
+    ({"sample_top_k": 2.5}, "sample_top_k"),
+    ({"explode_factor": -2.0}, "explode_factor"), ({"explode_factor": 1.0}, "explode_factor"),
+    ({"explode_factor": float("nan")}, "explode_factor"),
+    ({"warmup_steps": 600}, "warmup_steps"), ({"warmup_steps": -1}, "warmup_steps"),
+    ({"min_lr_ratio": float("nan")}, "min_lr_ratio"), ({"min_lr_ratio": 1.5}, "min_lr_ratio"),
+    ({"grad_clip": 0.0}, "grad_clip"), ({"grad_clip": float("nan")}, "grad_clip"),
+    ({"grad_clip": True}, "grad_clip"), ({"grad_accum": 0}, "grad_accum"),
+    ({"grad_accum": 3}, "grad_accum"), ({"eval_every": 0}, "eval_every"),
+    ({"eval_batches": 1.5}, "eval_batches"), ({"sample_every": False}, "sample_every"),
+    ({"sample_tokens": -1}, "sample_tokens"), ({"seed": -1}, "seed"), ({"seed": 1.0}, "seed"),
+    ({"sample_prompt": None}, "sample_prompt")])
 def test_bad_settings_are_refused(setup, changes, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**changes)
@@ -260,3 +277,42 @@ def test_lr_schedule():
     assert lr_at(9, 100, 1.0, 10) == pytest.approx(1.0)
     assert lr_at(100, 100, 1.0, 10) == pytest.approx(0.1)
     assert 0.1 < lr_at(55, 100, 1.0, 10) < 1.0
+
+
+def test_the_chunked_loss_does_no_gradient_work_under_no_grad(seeded):
+    """Evaluation (no_grad) computes the logits once: 2·N·C·V FLOPs, not the three
+    products (logits and both gradients) training needs."""
+    from torch.utils.flop_counter import FlopCounterMode
+    hidden = torch.randn(64, 16)
+    weight = torch.randn(300, 16, requires_grad=True)        # a parameter, as the head is
+    targets = torch.randint(0, 300, (64,))
+    forward_flops = 2 * 64 * 16 * 300
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        loss = chunked_cross_entropy(hidden, weight, targets, chunk_rows=16)
+    assert counter.get_total_flops() == forward_flops
+    torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(hidden @ weight.T, targets)
+                               .detach())
+    with FlopCounterMode(display=False) as counter:
+        chunked_cross_entropy(hidden, weight, targets, chunk_rows=16)
+    assert counter.get_total_flops() > forward_flops          # + the gradients
+
+
+def test_a_fully_masked_batch_has_one_answer_on_both_paths(monkeypatch, seeded):
+    """Every target −100: the loss is 0 and the gradients are zero, whether the logits
+    are computed whole or in chunks."""
+    import core.loss as loss_mod
+    model = GPTModel(get_preset("tiny", vocab_size=500))
+    x = torch.randint(0, 500, (2, 16))
+    y = torch.full((2, 16), -100)
+    answers = []
+    for chunk in (False, True):
+        if chunk:
+            monkeypatch.setattr(loss_mod, "CHUNK_WHEN_ABOVE", 0)
+            monkeypatch.setattr(loss_mod, "CHUNK_ELEMENTS", 500 * 5)
+        model.zero_grad(set_to_none=True)
+        loss = lm_loss(model, x, y)
+        loss.backward()
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        assert grads and all(float(g.abs().max()) == 0.0 for g in grads)
+        answers.append(float(loss))
+    assert answers == [0.0, 0.0]

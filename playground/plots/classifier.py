@@ -33,13 +33,18 @@ def _shade(delta: float, scale: float) -> str:
     return f"rgba({r},{g},{b},{0.08 + 0.6 * strength:.2f})"
 
 
-def why_html(pieces: list[str], deltas: list[float], class_name: str,
+def why_html(pieces: list[str], deltas: list[float | None], class_name: str,
              lang: str | None = None) -> str:
     """Each token shaded by how much it pushed the message towards `class_name` (red)
-    or away from it (blue); the number is on hover."""
-    scale = max((abs(d) for d in deltas), default=0.0)
+    or away from it (blue); the number is on hover. A token whose delta is None was not
+    explained: it is shown plain."""
+    scale = max((abs(d) for d in deltas if d is not None), default=0.0)
     spans = []
     for piece, delta in zip(pieces, deltas):
+        if delta is None:
+            spans.append(f'<span class="why-skipped" title="{html.escape(t("spam.why_skipped", lang))}"'
+                         f' style="color:#64748b;">{html.escape(piece)}</span>')
+            continue
         tip = t("spam.why_tip", lang, delta=delta, name=class_name)
         spans.append(f'<span title="{html.escape(tip)}" style="background:{_shade(delta, scale)};'
                      f'padding:1px 0;border-radius:3px;">{html.escape(piece)}</span>')
