@@ -252,6 +252,14 @@ class LogitLens:
     final_rank: torch.Tensor
     final_prob: torch.Tensor
 
+    @property
+    def settled_layer(self) -> torch.Tensor:
+        """(T,): for each position, the first row from which the final prediction stays
+        on top to the end (0 = already after the embeddings, L = only at the end)."""
+        on_top = (self.final_rank == 1).int().flip(0)                  # last row first
+        stays = on_top.cumprod(dim=0).sum(dim=0)                        # trailing rows on top
+        return self.final_rank.shape[0] - stays
+
 
 @torch.inference_mode()
 def logit_lens(model: GPTModel, ids: Sequence[int] | torch.Tensor, top_k: int = 5) -> LogitLens:
