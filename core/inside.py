@@ -146,20 +146,18 @@ class LayerNormStep:
     output: torch.Tensor
 
     @property
-    def normalised_mean(self) -> float:
-        return float(self.normalised.mean())
+    def normalised_stats(self) -> tuple[float, float]:
+        """Mean and variance after normalising: 0, and 1 but for eps."""
+        return _mean_var(self.normalised)
 
     @property
-    def normalised_var(self) -> float:
-        return float(self.normalised.var(unbiased=False))
+    def output_stats(self) -> tuple[float, float]:
+        """Mean and variance after the learned scale and shift: anything."""
+        return _mean_var(self.output)
 
-    @property
-    def output_mean(self) -> float:
-        return float(self.output.mean())
 
-    @property
-    def output_var(self) -> float:
-        return float(self.output.var(unbiased=False))
+def _mean_var(vector: torch.Tensor) -> tuple[float, float]:
+    return float(vector.mean()), float(vector.var(unbiased=False))
 
 
 def layer_norm_step(model: GPTModel, ids: Sequence[int] | torch.Tensor, layer: int,

@@ -40,9 +40,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "tok.intro": {
         "en": "A model never sees letters: text is cut into **tokens** and each token becomes a "
               "number (its id). GPT-2's byte-pair encoding (BPE) learns frequent pieces of words; "
-              "a character tokenizer uses one token per character. Type anything and compare.",
+              "the book's first tokenizer cuts at spaces and punctuation and turns a word it has "
+              "never seen into <|unk|>; a character tokenizer uses one token per character. Type "
+              "anything and compare.",
         "zh": "模型看不到文字本身：文本先被切成**词元**（token），每个词元变成一个数字（id）。"
-              "GPT-2 的字节对编码（BPE）学会常见的词片段；字符分词器则一个字符一个词元。输入任意文本来比较。",
+              "GPT-2 的字节对编码（BPE）学会常见的词片段；书中的第一个分词器按空格和标点切分，"
+              "没见过的单词变成 <|unk|>；字符分词器则一个字符一个词元。输入任意文本来比较。",
     },
     "tok.text": {"en": "Text", "zh": "文本"},
     "tok.default_text": {
@@ -1123,7 +1126,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "inside.plot.value_hover": {"en": "%{y}<br>dimension %{x}: %{z:.4f}",
                                 "zh": "%{y}<br>第 %{x} 维：%{z:.4f}"},
     "inside.plot.context_row": {"en": "= context", "zh": "= 上下文"},
-    "inside.plot.ln_before": {"en": "before", "zh": "之前"},
+    "inside.plot.ln_before": {"en": "before (right axis)", "zh": "之前（右侧坐标轴）"},
+    "inside.plot.ln_before_axis": {"en": "before (its own scale)", "zh": "之前（单独的刻度）"},
     "inside.plot.ln_normalised": {"en": "normalised", "zh": "归一化后"},
     "inside.plot.ln_output": {"en": "after scale and shift", "zh": "缩放平移后"},
     "inside.plot.layer_n": {"en": "layer {n}", "zh": "第 {n} 层"},

@@ -250,7 +250,7 @@ class InsideTab:
             steps[-1][2] = t("inside.anat.shared", lang)
         counts = parameter_counts(cfg)
         params = [[t(f"inside.part.{key}", lang), f"{n:,}",
-                   f"{100 * n / counts.without_tying:.1f}%"] for key, n in counts.components.items()]
+                   f"{100 * n / counts.without_tying:.2f}%"] for key, n in counts.components.items()]
         summary = [_config_line(cfg, name, lang),
                    t("inside.anat.totals", lang,
                      without=counts.without_tying, with_tying=counts.with_tying,
@@ -276,9 +276,9 @@ class InsideTab:
         title = t("inside.ln.title", lang, layer=layer, position=token, token=label)
         figure = layer_norm_figure(step.x.tolist(), step.normalised.tolist(),
                                    step.output.tolist(), title, lang)
+        (n_mean, n_var), (o_mean, o_var) = step.normalised_stats, step.output_stats
         summary = t("inside.ln.summary", lang, mean=step.mean, var=step.var, eps=step.eps,
-                    n_mean=step.normalised_mean, n_var=step.normalised_var,
-                    o_mean=step.output_mean, o_var=step.output_var)
+                    n_mean=n_mean, n_var=n_var, o_mean=o_mean, o_var=o_var)
         return notices_md(notices) + "\n\n" + summary, figure
 
     @friendly
@@ -335,7 +335,7 @@ def build(ctx: AppContext) -> None:
     first_pairs = tab.pairs(lang, text0, "gpt2", "the-verdict", MAX_LENGTH.default, STRIDE.default)
     first_anatomy = tab.anatomy(None, None, lang, "gpt2-124m", None)
     first_shortcuts = tab.shortcuts(lang, SEED.default)
-    with gr.Tab(t("inside.tab", lang), id="inside") as page:
+    with gr.Tab(t("inside.tab", lang), id="inside", elem_id="inside-tab") as page:
         gr.Markdown(t("inside.intro", lang))
         picker = ModelPicker(ctx)
         text_box = gr.Textbox(text0, label=t("inside.text", lang), lines=2, max_lines=6)
@@ -360,16 +360,16 @@ def build(ctx: AppContext) -> None:
                                            combine_adjacent=False, show_legend=False,
                                            show_inline_category=False,
                                            color_map={"0": "#fde68a", "1": "#bfdbfe"})
-            with gr.Row():
-                windows_df = gr.Dataframe(
-                    first_pairs[2], label=t("inside.windows", lang), interactive=False,
-                    headers=[t(f"inside.col.{c}", lang) for c in
-                             ("window", "start", "x_ids", "y_ids", "x_tokens", "y_tokens")],
-                    max_height=360, wrap=True, scale=3)
-                prefix_df = gr.Dataframe(
-                    first_pairs[3], label=t("inside.prefix", lang), interactive=False,
-                    headers=[t(f"inside.col.{c}", lang) for c in ("n", "context", "next")],
-                    max_height=360, wrap=True, scale=2)
+            windows_df = gr.Dataframe(
+                first_pairs[2], label=t("inside.windows", lang), interactive=False,
+                headers=[t(f"inside.col.{c}", lang) for c in
+                         ("window", "start", "x_ids", "y_ids", "x_tokens", "y_tokens")],
+                column_widths=["7%", "8%", "19%", "19%", "23%", "24%"], max_height=360,
+                wrap=True)
+            prefix_df = gr.Dataframe(
+                first_pairs[3], label=t("inside.prefix", lang), interactive=False,
+                headers=[t(f"inside.col.{c}", lang) for c in ("n", "context", "next")],
+                column_widths=["6%", "64%", "30%"], max_height=360, wrap=True)
             gr.Markdown(t("inside.lookup.intro", lang))
             lookup_btn = gr.Button(t("inside.lookup.run", lang))
             lookup_md = gr.Markdown()
@@ -405,11 +405,11 @@ def build(ctx: AppContext) -> None:
                 steps_df = gr.Dataframe(
                     first_anatomy[1], interactive=False, label=t("inside.anat.steps", lang),
                     headers=[t(f"inside.col.{c}", lang) for c in ("step", "shape", "params")],
-                    scale=3)
+                    column_widths=["50%", "20%", "30%"], max_height=720, wrap=True, scale=3)
                 params_df = gr.Dataframe(
                     first_anatomy[2], interactive=False, label=t("inside.anat.parts", lang),
                     headers=[t(f"inside.col.{c}", lang) for c in ("part", "params", "share")],
-                    scale=2)
+                    column_widths=["50%", "32%", "18%"], wrap=True, scale=2)
             gr.Markdown(t("inside.ln.intro", lang))
             with gr.Row():
                 ln_layer_sl = slider(LN_LAYER._replace(high=11), t("inside.layer", lang))

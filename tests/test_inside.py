@@ -176,12 +176,13 @@ def test_layer_norm_step_from_the_traced_statistics(model):
     x = trace_ids(model, IDS).layers[2].block_input[0, 4]
     assert step.mean == pytest.approx(float(x.mean()), abs=1e-6)
     assert step.var == pytest.approx(float(x.var(unbiased=False)), abs=1e-6)
-    assert step.normalised_mean == pytest.approx(0.0, abs=1e-5)
+    mean, var = step.normalised_stats
+    assert mean == pytest.approx(0.0, abs=1e-5)
     # exactly 1 but for the eps that keeps the division safe
-    assert step.normalised_var == pytest.approx(step.var / (step.var + step.eps), rel=1e-4)
+    assert var == pytest.approx(step.var / (step.var + step.eps), rel=1e-4)
     with torch.no_grad():
         torch.testing.assert_close(step.output, model.trf_blocks[2].norm1(x))
-    assert step.output_var != pytest.approx(1.0, abs=1e-3)     # scale and shift changed it
+    assert step.output_stats[1] != pytest.approx(1.0, abs=1e-3)   # scale and shift changed it
 
 
 # ----- counts, memory, shortcuts ---------------------------------------------------------

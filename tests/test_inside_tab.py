@@ -284,12 +284,13 @@ def test_api_pairs_attention_anatomy_loss_and_lens_on_a_trained_model(client):
                                            api_name="/inside_anatomy")
     assert "163,037,184" in summary and "124,439,808" in summary and "621.94 MB" in summary
     # train a tiny model through the API, then look inside it
-    assert "started" in client.predict(None, *TINY, 300, 3e-3, 1, "", False,
+    assert "started" in client.predict(None, *TINY, 200, 3e-3, 1, "", False,
                                        api_name="/start").lower()
-    deadline = time.monotonic() + 240
-    while "finished" not in client.predict(None, False, False, api_name="/poll")[1]:
-        assert time.monotonic() < deadline, "the tiny run did not finish"
+    deadline, status = time.monotonic() + 300, ""
+    while "finished" not in status:
+        assert time.monotonic() < deadline, f"the tiny run did not finish: {status}"
         time.sleep(0.5)
+        status = client.predict(None, False, False, api_name="/poll")[1]
     saved = [v for _, v in client.predict("en", api_name="/models") if v.startswith("saved:")]
     assert saved
     notice, twin_md, twin_rows, _, md, rows, plot = client.predict(
@@ -323,7 +324,7 @@ def test_api_bad_input_is_a_clear_message_and_the_app_keeps_serving(client, api_
     with pytest.raises(AppError) as info:
         client.predict(*args, api_name=api_name)
     assert message in str(info.value) and "Traceback" not in str(info.value)
-    assert client.predict(None, 123, api_name="/inside_shortcuts")[0].startswith("Seed 123")
+    assert client.predict(123, api_name="/inside_shortcuts")[0].startswith("Seed 123")
 
 
 # ----- screenshots of each section, both languages ---------------------------------------
@@ -332,20 +333,46 @@ SECTIONS = ("inside.pairs.title", "inside.att.title", "inside.anat.title", "insi
             "inside.lens.title")
 
 
+def _train_tiny_and_stop(page, lang: str) -> None:
+    """A learner's own model: the tiny preset trained for a moment in the Pretrain tab."""
+    page.get_by_role("tab", name=t("pre.tab", lang)).click()
+    page.get_by_label(t("pre.preset", lang)).click()
+    page.get_by_role("option", name=t("preset.tiny", lang)).click()
+    page.get_by_role("button", name=t("pre.start", lang), exact=True).click()
+    page.wait_for_function(                 # a loss curve with many points, not a fixed sleep
+        """() => [...document.querySelectorAll('.js-plotly-plot .scatterlayer path.js-line')]
+                 .some(p => (p.getAttribute('d') || '').split('L').length > 150)""",
+        timeout=120_000)
+    page.get_by_role("button", name=t("pre.stop", lang), exact=True).click()
+    page.get_by_text(t("pre.did_stop", lang)).wait_for(timeout=60_000)
+
+
 def _screenshot_sections(url: str, lang: str) -> None:
-    from browser import open_page, outside_requests, save_screenshot  # noqa: F401
+    from browser import open_page, outside_requests, save_screenshot
     from playwright.sync_api import expect
 
     with open_page(url, viewport=(1400, 1000)) as (page, requests):
+        _train_tiny_and_stop(page, lang)
         page.get_by_role("tab", name=t("inside.tab", lang)).click()
-        # the tab draws its model views on opening: wait for the logit lens's cells
-        page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot .heatmaplayer, "
-            ".js-plotly-plot .hm').length >= 4", timeout=90_000)
-        expect(page.get_by_text(t("inside.lens.caveat", lang)[:30]).first).to_be_visible(
-            timeout=60_000)
+        panel = page.locator("#inside-tab")
+        panel.get_by_role("button", name=t("picker.refresh", lang)).click()
+        panel.get_by_label(t("picker.label", lang)).click()
+        mine = t("pre.job_label", lang).split("{")[0]
+        page.get_by_role("option", name=re.compile("^" + re.escape(mine))).first.click()
+        for key in ("inside.lookup.run", "inside.att.run", "inside.ln.run", "inside.loss.run",
+                    "inside.lens.run"):
+            panel.get_by_role("button", name=t(key, lang), exact=True).click()
+        twin_of = t("picker.twin", lang, label="").strip()      # "untrained twin of" …
+        expect(panel.get_by_text(re.compile(re.escape(mine) + ".*" + re.escape(twin_of) + "|"
+                                            + re.escape(twin_of) + ".*" + re.escape(mine))
+                                 ).first).to_be_visible(timeout=90_000)
+        expect(panel.get_by_text(t("inside.lens.caveat", lang)[:30]).first).to_be_visible(
+            timeout=90_000)
+        page.wait_for_function(                  # every figure drawn: 2 + 2 + 1 heatmaps at least
+            "() => document.querySelectorAll('#inside-tab .js-plotly-plot .hm, "
+            "#inside-tab .js-plotly-plot .heatmaplayer').length >= 4", timeout=90_000)
         for n, key in enumerate(SECTIONS, 1):
-            section = page.locator(".block", has=page.get_by_text(t(key, lang), exact=True)).last
+            section = panel.locator(".block", has=page.get_by_text(t(key, lang), exact=True)).last
             section.scroll_into_view_if_needed()
             path = save_screenshot(page, f"inside-{lang}-{n}.png", full_page=False)
             section.screenshot(path=str(path))

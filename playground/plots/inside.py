@@ -107,18 +107,23 @@ def attention_step_figure(raw: list[list[float]], scaled: list[list[float]],
 
 def layer_norm_figure(x: list[float], normalised: list[float], output: list[float], title: str,
                       lang: str | None = None) -> go.Figure:
-    """A token vector's values, dimension by dimension, before LayerNorm, normalised
-    (mean 0, variance 1), and after the learned scale and shift."""
+    """A token vector's values, dimension by dimension, before LayerNorm (on the right
+    axis: its own scale), normalised (mean 0, variance 1), and after the learned scale
+    and shift. Before and normalised have the same shape: only the scale changed."""
     dims = list(range(len(x)))
     fig = go.Figure()
-    for values, key, colour in ((x, "ln_before", PALETTE["muted"]),
-                                (normalised, "ln_normalised", PALETTE["train"]),
-                                (output, "ln_output", PALETTE["val"])):
+    for values, key, colour, axis in ((x, "ln_before", PALETTE["muted"], "y2"),
+                                      (normalised, "ln_normalised", PALETTE["train"], "y"),
+                                      (output, "ln_output", PALETTE["val"], "y")):
         fig.add_trace(go.Scatter(x=dims, y=[round(v, 4) for v in values], mode="lines+markers",
                                  marker=dict(size=3), line=dict(color=colour, width=1),
-                                 name=t(f"inside.plot.{key}", lang)))
-    return base_layout(fig, title, t("inside.plot.dims_axis", lang), t("inside.plot.value", lang),
-                       height=340)
+                                 name=t(f"inside.plot.{key}", lang), yaxis=axis))
+    fig = base_layout(fig, title, t("inside.plot.dims_axis", lang), t("inside.plot.value", lang),
+                      height=340, margin=dict(l=50, r=60, t=50, b=45))
+    fig.update_layout(yaxis2=dict(title=t("inside.plot.ln_before_axis", lang), overlaying="y",
+                                  side="right", showgrid=False,
+                                  title_font=dict(color=PALETTE["muted"])))
+    return fig
 
 
 def shortcut_figure(without: list[float], with_shortcut: list[float],
@@ -134,7 +139,10 @@ def shortcut_figure(without: list[float], with_shortcut: list[float],
                              textposition="outside",
                              hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     fig = base_layout(fig, t("inside.plot.shortcut_title", lang), None,
-                      t("inside.plot.grad_axis", lang), height=340, log_y=True)
+                      t("inside.plot.grad_axis", lang), height=360, log_y=True)
+    values = [v for v in without + with_shortcut if v > 0] or [1.0]
+    # room above the tallest bar for its label (the axis is in powers of ten)
+    fig.update_yaxes(range=[math.log10(min(values)) - 0.4, math.log10(max(values)) + 0.6])
     fig.update_layout(barmode="group")
     return fig
 
