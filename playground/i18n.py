@@ -40,11 +40,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "tok.intro": {
         "en": "A model never sees letters: text is cut into **tokens** and each token becomes a "
               "number (its id). GPT-2's byte-pair encoding (BPE) learns frequent pieces of words; "
-              "the book's first tokenizer cuts at spaces and punctuation and turns a word it has "
-              "never seen into <|unk|>; a character tokenizer uses one token per character. Type "
-              "anything and compare.",
+              "the book's simple tokenizer (chapter 2) cuts at spaces and punctuation and turns a "
+              "word it has never seen into <|unk|>; a character tokenizer uses one token per "
+              "character. Type anything and compare.",
         "zh": "模型看不到文字本身：文本先被切成**词元**（token），每个词元变成一个数字（id）。"
-              "GPT-2 的字节对编码（BPE）学会常见的词片段；书中的第一个分词器按空格和标点切分，"
+              "GPT-2 的字节对编码（BPE）学会常见的词片段；书中的简单分词器（第 2 章）按空格和标点切分，"
               "没见过的单词变成 <|unk|>；字符分词器则一个字符一个词元。输入任意文本来比较。",
     },
     "tok.text": {"en": "Text", "zh": "文本"},
