@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.generate import eval_mode
+from core.model import MAX_TRACE_TOKENS
 from core.sampling import entropy, next_token_distribution
 
 MAX_SEED = 2**63 - 1
@@ -252,11 +253,13 @@ def attention_maps(model: nn.Module, ids: Sequence[int] | torch.Tensor,
                    max_tokens: int | None = None) -> AttentionMaps:
     """Run the teaching path (`GPTModel.trace`) and collect its attention weights.
 
-    Only the last `max_tokens` ids are used (and the model's context at most).
+    Only the last `max_tokens` ids are used (and the model's context, and
+    `MAX_TRACE_TOKENS`, at most).
     """
     ids = _as_ids(ids)
     _check_ids(model, ids)
-    limit = model.cfg.context_length if max_tokens is None else min(max_tokens, model.cfg.context_length)
+    limit = min(model.cfg.context_length, MAX_TRACE_TOKENS)
+    limit = limit if max_tokens is None else min(max_tokens, limit)
     n_cut = max(0, ids.numel() - limit)
     window = ids[n_cut:].unsqueeze(0).to(_device(model))             # (1, T)
     with eval_mode(model):

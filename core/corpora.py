@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.tokenizer import ASSETS, BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
+from core.tokenizer import (ASSETS, BPETokenizer, CharTokenizer, SimpleTokenizer,
+                            SubsetBPETokenizer, Tokenizer)
 
 DATA_ENV = "LLM_PLAYGROUND_DATA"
 CACHE_ENV = "LLM_PLAYGROUND_CACHE"
@@ -327,8 +328,8 @@ def _tang_vocabulary(path: str) -> list[str]:
 def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:
     """The tokenizer a corpus is taught with; `kind` overrides.
 
-    Kinds: "gpt2" (full BPE), "gpt2-subset" (BPE with only the corpus's tokens) and
-    "char".
+    Kinds: "gpt2" (full BPE), "gpt2-subset" (BPE with only the corpus's tokens),
+    "char" and "simple" (the book's word tokenizer, chapter 2.4).
 
     A character tokenizer's vocabulary is every character of the corpus plus "\\0";
     for the Tang poems it is the tutorial's 8,548-character vocabulary.
@@ -338,8 +339,11 @@ def corpus_tokenizer(name: str, kind: str | None = None) -> Tokenizer:
         return BPETokenizer()
     if kind == "gpt2-subset":
         return _subset_tokenizer(name, str(corpus_path(name)))
+    if kind == "simple":
+        return _simple_tokenizer(name, str(corpus_path(name)))
     if kind != "char":
-        raise ValueError(f"unknown tokenizer kind {kind!r}: use 'gpt2', 'gpt2-subset' or 'char'")
+        raise ValueError(f"unknown tokenizer kind {kind!r}: use 'gpt2', 'gpt2-subset', "
+                         "'char' or 'simple'")
     return _char_tokenizer(name, str(corpus_path(name)))
 
 
@@ -353,3 +357,8 @@ def _char_tokenizer(name: str, path: str) -> CharTokenizer:
     if name == "tang":
         return CharTokenizer(tang_vocabulary(), name="tang-char")
     return CharTokenizer.from_text(load_corpus(name), name=f"{name}-char")
+
+
+@functools.lru_cache(maxsize=4)
+def _simple_tokenizer(name: str, path: str) -> SimpleTokenizer:
+    return SimpleTokenizer.from_text(load_corpus(name), name=f"{name}-words")

@@ -43,6 +43,19 @@ class GPTDatasetV1(Dataset):
         return chunk[:-1], chunk[1:]
 
 
+def window_rows(token_ids, max_length: int, stride: int, limit: int | None = None):
+    """The first `limit` (input, target) rows exactly as `GPTDatasetV1` makes them, and
+    how many windows there are in all: ([(input ids, target ids), …], n_windows).
+
+    Unlike `create_dataloader`, a stride of 0 is refused (it would never move the
+    window), and no partial batch is dropped: every window is there to be shown.
+    """
+    dataset = GPTDatasetV1(token_ids, max_length, stride)
+    shown = len(dataset) if limit is None else min(limit, len(dataset))
+    rows = [tuple(row.tolist() for row in dataset[i]) for i in range(shown)]
+    return rows, len(dataset)
+
+
 def create_dataloader(token_ids, batch_size: int = 4, max_length: int = 256,
                       stride: int | None = None, shuffle: bool = True,
                       drop_last: bool = True, seed: int | None = None) -> DataLoader:

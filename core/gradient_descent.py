@@ -193,21 +193,28 @@ def gd_run(xs: Sequence[float], ys: Sequence[float], a0: float, lr: float, steps
     return records
 
 
-def next_token_pairs(text: str) -> list[tuple[str, str]]:
-    """The next-token training examples in one text, one character per token.
+def next_token_pairs(pieces: str | Sequence[str]) -> list[tuple[str, str]]:
+    """The next-token training examples in one text: (context, next token) pairs.
 
-    Each pair is (context, next token): the context is everything before a position
-    and the answer is the character there. The first context is the marker "BEGIN"
-    (nothing written yet; the marker is not repeated in later contexts) and the
-    last answer is the marker "END" (the text is over):
+    `pieces` is the text's tokens in order: a string is read one character per
+    token; a list gives any tokenizer's pieces (BPE pieces, words). The context is
+    every piece before a position, joined, and the answer is the piece there. The
+    first context is the marker "BEGIN" (nothing written yet; the marker is not
+    repeated in later contexts) and the last answer is the marker "END" (the text is
+    over):
 
         "今天" → [("BEGIN", "今"), ("今", "天"), ("今天", "END")]
 
-    A text of n characters gives n + 1 pairs. A language model is trained on
-    exactly such pairs, a mini-batch at a time, by gradient descent.
+    n pieces give n + 1 pairs. A language model is trained on exactly such pairs, a
+    mini-batch at a time, by gradient descent.
     """
-    if not isinstance(text, str) or not text.strip():
+    if isinstance(pieces, str):
+        if not pieces.strip():
+            raise ValueError("the text is empty: type at least one character")
+        pieces = list(pieces)
+    pieces = list(pieces)
+    if not pieces or not all(isinstance(p, str) for p in pieces):
         raise ValueError("the text is empty: type at least one character")
-    contexts = [BEGIN] + [text[:i] for i in range(1, len(text) + 1)]
-    answers = list(text) + [END]
+    contexts = [BEGIN] + ["".join(pieces[:i]) for i in range(1, len(pieces) + 1)]
+    answers = pieces + [END]
     return list(zip(contexts, answers))

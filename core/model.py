@@ -11,8 +11,9 @@ Two paths compute the same numbers:
   the book does: LayerNorm's mean and variance, softmax(Q·Kᵀ/√D + mask)·V.
 
 `GPTModel.forward` always returns logits. `GPTModel.trace` runs the teaching path and
-also returns what each layer computed (its attention weights), for the tabs that draw
-them. Generation with a KV cache lives in `core/kv_cache.py`.
+also returns what each block computed (its input and output, LayerNorm's statistics,
+queries, keys, values, every step of the attention scores, each head's context), for
+the tabs that show them. Generation with a KV cache lives in `core/kv_cache.py`.
 """
 
 from __future__ import annotations
@@ -77,15 +78,40 @@ class FeedForward(nn.Module):
         return self.layers(x)
 
 
+# `GPTModel.trace` keeps every block's intermediate tensors, several (B, H, T, T) each:
+# for GPT-2 355M at 128 tokens about 100 MB. Longer inputs are refused.
+MAX_TRACE_TOKENS = 128
+
+
 @dataclass
 class LayerTrace:
-    """What one attention layer computed, kept by `GPTModel.trace`.
+    """What one transformer block computed, kept by `GPTModel.trace`.
 
-    `attention`: the weights (B, H, T, T), each row a query's softmax over the keys.
-    More of the layer (queries, keys, scores …) can be added here as tabs need it.
+    The residual stream: `block_input` (B, T, C) enters the block, `output` (B, T, C)
+    leaves it. LayerNorm before attention: `norm_mean` and `norm_var` (B, T, 1), the
+    mean and (biased) variance of each token vector, computed explicitly.
+    Attention, step by step (H heads of D = C / H dimensions):
+    1. `queries`, `keys`, `values` (B, H, T, D);
+    2. `scores_raw` = Q·Kᵀ (B, H, T, T);
+    3. `scores_scaled` = scores_raw / √D;
+    4. `scores_masked`: the future (a key after the query) set to −inf;
+    5. `attention` = softmax(scores_masked): each row a query's weights over the keys;
+    6. `context` = attention · V (B, H, T, D): each head's output, before the heads are
+       joined and projected.
     """
 
     attention: torch.Tensor | None = None
+    block_input: torch.Tensor | None = None
+    norm_mean: torch.Tensor | None = None
+    norm_var: torch.Tensor | None = None
+    queries: torch.Tensor | None = None
+    keys: torch.Tensor | None = None
+    values: torch.Tensor | None = None
+    scores_raw: torch.Tensor | None = None
+    scores_scaled: torch.Tensor | None = None
+    scores_masked: torch.Tensor | None = None
+    context: torch.Tensor | None = None
+    output: torch.Tensor | None = None
 
 
 @dataclass
@@ -99,6 +125,12 @@ class ForwardTrace:
     def attention(self) -> list[torch.Tensor]:
         """Every layer's attention weights, (B, H, T, T) each."""
         return [layer.attention for layer in self.layers]
+
+    @property
+    def residual_streams(self) -> list[torch.Tensor]:
+        """The residual stream after the embeddings and after each block: n_layers + 1
+        tensors of (B, T, C). The last one, normalised and projected, gives the logits."""
+        return [self.layers[0].block_input] + [layer.output for layer in self.layers]
 
 
 class MultiHeadAttention(nn.Module):
@@ -140,23 +172,30 @@ class MultiHeadAttention(nn.Module):
             context = F.scaled_dot_product_attention(queries, keys, values, dropout_p=drop,
                                                      is_causal=True)
         else:
-            context, weights = self.explicit_attention(queries, keys, values)
-            if trace is not None:
-                trace.attention = weights
+            context, weights = self.explicit_attention(queries, keys, values, trace)
         context = context.transpose(1, 2).reshape(B, T, self.d_out)  # (B, T, C)
         return self.out_proj(context)
 
-    def explicit_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
-        """The teaching path: (context (B, H, T, D), weights (B, H, T, T))."""
+    def explicit_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                           trace: LayerTrace | None = None):
+        """The teaching path: (context (B, H, T, D), weights (B, H, T, T)).
+
+        With a `trace`, every intermediate tensor is kept in it as well."""
         T = q.shape[2]
-        # 1. How well each query matches each key, scaled so the softmax stays soft.
-        scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)       # (B, H, T, T)
-        # 2. Hide the future: a query at position p sees keys at positions ≤ p.
-        scores = scores.masked_fill(self.mask[:T, :T], float("-inf"))
-        # 3. Softmax turns scores into weights that sum to 1 along each row.
-        weights = torch.softmax(scores, dim=-1)
-        # 4. Each output is the weighted average of the values.
+        # 1. How well each query matches each key: their dot products.
+        raw = q @ k.transpose(2, 3)                                     # (B, H, T, T)
+        # 2. Scaled by √D, so the softmax stays soft however wide the heads are.
+        scores = raw / math.sqrt(self.head_dim)
+        # 3. Hide the future: a query at position p sees keys at positions ≤ p.
+        masked = scores.masked_fill(self.mask[:T, :T], float("-inf"))
+        # 4. Softmax turns scores into weights that sum to 1 along each row.
+        weights = torch.softmax(masked, dim=-1)
+        # 5. Each output is the weighted average of the values.
         context = self.dropout(weights) @ v                             # (B, H, T, D)
+        if trace is not None:
+            trace.queries, trace.keys, trace.values = q, k, v
+            trace.scores_raw, trace.scores_scaled, trace.scores_masked = raw, scores, masked
+            trace.attention, trace.context = weights, context
         return context, weights
 
 
@@ -174,8 +213,14 @@ class TransformerBlock(nn.Module):
         self.drop_shortcut = dropout_layer(cfg.drop_rate)
 
     def forward(self, x: torch.Tensor, trace: LayerTrace | None = None) -> torch.Tensor:
+        if trace is not None:   # the residual stream in, and what norm1 will divide by
+            trace.block_input = x
+            trace.norm_mean = x.mean(dim=-1, keepdim=True)                     # (B, T, 1)
+            trace.norm_var = x.var(dim=-1, keepdim=True, unbiased=False)
         x = x + self.drop_shortcut(self.att(self.norm1(x), trace))
         x = x + self.drop_shortcut(self.ff(self.norm2(x)))
+        if trace is not None:
+            trace.output = x
         return x
 
 
@@ -257,7 +302,12 @@ class GPTModel(nn.Module):
         return self.out_head(x)
 
     def trace(self, in_idx: torch.Tensor) -> ForwardTrace:
-        """The teaching path on every layer, keeping each layer's attention weights."""
+        """The teaching path on every layer, keeping what each block computed
+        (see `LayerTrace`). At most `MAX_TRACE_TOKENS` tokens."""
+        if isinstance(in_idx, torch.Tensor) and in_idx.dim() == 2 \
+                and in_idx.shape[1] > MAX_TRACE_TOKENS:
+            raise ValueError(f"a trace keeps every layer's numbers: at most {MAX_TRACE_TOKENS} "
+                             f"tokens, got {in_idx.shape[1]}")
         x = self.embed(in_idx)
         layers = []
         for block in self.trf_blocks:
@@ -358,11 +408,21 @@ def head_is_tied(model: nn.Module) -> bool:
 
 def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
     """GPT-2's initialisation again, drawn from `generator` instead of torch's global
-    random state (which every thread of a server shares)."""
+    random state (which every thread of a server shares). LayerNorms start as the
+    identity (scale 1, shift 0)."""
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Linear, nn.Embedding)):
                 module.weight.normal_(0.0, 0.02, generator=generator)
             if isinstance(module, nn.Linear) and module.bias is not None:
                 module.bias.zero_()
+            if isinstance(module, LayerNorm):
+                module.scale.fill_(1.0)
+                module.shift.zero_()
     return model
+
+
+def fresh_model(cfg: GPTConfig, seed: int = 0) -> GPTModel:
+    """An untrained GPTModel(cfg): GPT-2's initialisation drawn from its own generator,
+    so the same config and seed always give the same starting weights."""
+    return init_weights(empty_model(cfg), torch.Generator().manual_seed(seed))

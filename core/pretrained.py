@@ -28,6 +28,12 @@ GPT2_SOURCES = {
     "gpt2-355m": "openai-community/gpt2-medium",
 }
 SUPPORTED_ACTIVATIONS = ("gelu_new", "gelu_pytorch_tanh")
+# The sizes in the hub checkpoints' config.json: enough to know a model's shape and
+# parameter count before (or without) downloading its weights.
+GPT2_HUB_SIZES = {
+    "gpt2-124m": {"n_embd": 768, "n_layer": 12, "n_head": 12},
+    "gpt2-355m": {"n_embd": 1024, "n_layer": 24, "n_head": 16},
+}
 
 
 class PretrainedUnavailable(RuntimeError):
@@ -48,6 +54,13 @@ def config_from_hf(hf: dict) -> GPTConfig:
         emb_dim=int(hf["n_embd"]), n_heads=int(hf["n_head"]), n_layers=int(hf["n_layer"]),
         drop_rate=0.0, qkv_bias=True, tie_weights=bool(hf.get("tie_word_embeddings", True)),
     )
+
+
+def gpt2_hub_config(name: str) -> GPTConfig:
+    """The GPTConfig `load_gpt2(name)` gives (QKV biases, tied head), without a download."""
+    if name not in GPT2_HUB_SIZES:
+        raise ValueError(f"unknown GPT-2 size {name!r}; choose one of {sorted(GPT2_HUB_SIZES)}")
+    return config_from_hf({"vocab_size": 50257, "n_positions": 1024, **GPT2_HUB_SIZES[name]})
 
 
 def _assign(target: torch.Tensor, source: torch.Tensor, name: str) -> None:

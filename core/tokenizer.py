@@ -11,12 +11,16 @@ Two kinds, one interface (`name`, `n_vocab`, `encode`, `decode`, `eos_id`, `to_s
   corpus, sorted (as the Tang-poetry tutorial does). A character it has never seen is
   dropped by default (`unknown="skip"`) and listed by `unknown_chars`, or rejected with
   a ValueError (`unknown="error"`): never a KeyError deep inside.
+- `SimpleTokenizer`: the book's first tokenizer (chapter 2.4, `SimpleTokenizerV2`):
+  words and punctuation split by a regular expression, a vocabulary of every piece of
+  a corpus, and `<|unk|>` for a word it has never seen.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -200,6 +204,62 @@ class CharTokenizer:
         return {"type": "char", "name": self.name, "chars": "".join(self.chars)}
 
 
+class SimpleTokenizer:
+    """The book's regex tokenizer: every word and punctuation mark is one token.
+
+    The vocabulary is every piece of a corpus, sorted, then `<|endoftext|>` and
+    `<|unk|>` (the-verdict: 1,130 pieces + 2 = 1,132). A piece outside it becomes
+    `<|unk|>`; spaces are not tokens, so `decode` puts one between pieces and takes
+    it away again before punctuation.
+    """
+
+    SPLIT = re.compile(r'([,.:;?_!"()\']|--|\s)')
+    NO_SPACE_BEFORE = re.compile(r'\s+([,.:;?!"()\'])')
+    EOS, UNK = GPT2_EOS, "<|unk|>"
+
+    def __init__(self, words: Iterable[str], name: str = "simple"):
+        words = [w for w in words if w not in (self.EOS, self.UNK)]
+        if not words:
+            raise ValueError("a word tokenizer needs at least one word")
+        if len(set(words)) != len(words):
+            raise ValueError("the word list has duplicates")
+        self.words = words + [self.EOS, self.UNK]
+        self.name = name
+        self.n_vocab = len(self.words)
+        self.str_to_int = {w: i for i, w in enumerate(self.words)}
+        self.eos_id = self.str_to_int[self.EOS]
+        self.unk_id = self.str_to_int[self.UNK]
+
+    @classmethod
+    def split(cls, text: str) -> list[str]:
+        """Text → its pieces: split at punctuation, "--" and whitespace; drop the blanks."""
+        _check_text(text)
+        return [piece.strip() for piece in cls.SPLIT.split(text) if piece.strip()]
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "simple") -> "SimpleTokenizer":
+        """Every distinct piece of `text`, sorted, plus the two special tokens."""
+        return cls(sorted(set(cls.split(text))), name=name)
+
+    def encode(self, text: str) -> list[int]:
+        stoi, unk = self.str_to_int, self.unk_id
+        return [stoi.get(piece, unk) for piece in self.split(text)]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        text = " ".join(self.words[i] for i in _check_ids(ids, self.n_vocab))
+        return self.NO_SPACE_BEFORE.sub(r"\1", text)
+
+    def unknown_pieces(self, text: str) -> list[str]:
+        """Pieces of `text` that `encode` turns into <|unk|>, in order of appearance."""
+        return list(dict.fromkeys(p for p in self.split(text) if p not in self.str_to_int))
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self.words[_check_ids([token_id], self.n_vocab)[0]].encode("utf-8")
+
+    def to_spec(self) -> dict:
+        return {"type": "simple", "name": self.name, "words": self.words[:-2]}
+
+
 def tokenizer_from_spec(spec: dict) -> Tokenizer:
     """Rebuild a tokenizer from what `to_spec()` wrote (e.g. in a checkpoint sidecar)."""
     kind = spec.get("type") if isinstance(spec, dict) else None
@@ -209,6 +269,8 @@ def tokenizer_from_spec(spec: dict) -> Tokenizer:
         return SubsetBPETokenizer(spec["ids"], name=spec.get("name", "gpt2-subset"))
     if kind == "char" and isinstance(spec.get("chars"), str):
         return CharTokenizer(list(spec["chars"]), name=spec.get("name", "char"))
+    if kind == "simple" and isinstance(spec.get("words"), list):
+        return SimpleTokenizer(spec["words"], name=spec.get("name", "simple"))
     raise ValueError(f"not a tokenizer description: {spec!r:.200}")
 
 

@@ -21,7 +21,7 @@ from core.positional import learned_positions, position_similarity, sinusoidal_e
 from core.pretraining import story_for
 from playground.errors import friendly
 from playground.i18n import t
-from playground.inputs import Range, read_in, slider
+from playground.inputs import Range, read_in, read_index, slider
 from playground.model_picker import ModelPicker, resolve_model
 from playground.plots.attention import (attention_grid, attention_heatmap, encoding_heatmap,
                                         similarity_heatmap, waves_figure)
@@ -37,16 +37,6 @@ POSITIONS = Range(4, 512, 64, 4)
 DIMS = Range(4, 512, 64, 2)
 MAX_WAVES = 8
 DEFAULT_WAVES = "0, 1, 6, 7, 20"
-
-
-def _pick(value, rng: Range, key: str, lang, top: int, notices: list[str]) -> int:
-    """A layer or head index, checked against its range; past the model's last one it
-    becomes the last one, with a notice."""
-    number = read_in(rng, value, t(key, lang), lang)
-    if number > top:
-        notices.append(t("att.notice.clamped", lang, name=t(key, lang), top=top, value=number))
-        return top
-    return number
 
 
 def _zoom_title(layer: int, head: int, average: bool, lang) -> str:
@@ -94,8 +84,8 @@ class AttentionTab:
         owner = learner_key(learner, request, lang)
         picked = resolve_model(self.ctx.registry, choice, owner, lang, kind="lm")
         cfg, clamped = picked.model.cfg, []
-        layer = _pick(layer, LAYER, "att.layer", lang, cfg.n_layers - 1, clamped)
-        head = _pick(head, HEAD, "att.head", lang, cfg.n_heads - 1, clamped)
+        layer = read_index(LAYER, layer, t("att.layer", lang), cfg.n_layers - 1, clamped, lang)
+        head = read_index(HEAD, head, t("att.head", lang), cfg.n_heads - 1, clamped, lang)
         inp = read_prompt(picked, prompt, lang, limit=MAX_PROMPT_CHARS)
         maps = attention_maps(picked.model, inp.ids, max_tokens=MAX_GRID_TOKENS)
         notices = inp.notices + clamped + cut_notice(

@@ -40,19 +40,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "tok.intro": {
         "en": "A model never sees letters: text is cut into **tokens** and each token becomes a "
               "number (its id). GPT-2's byte-pair encoding (BPE) learns frequent pieces of words; "
-              "a character tokenizer uses one token per character. Type anything and compare.",
+              "the book's simple tokenizer (chapter 2) cuts at spaces and punctuation and turns a "
+              "word it has never seen into <|unk|>; a character tokenizer uses one token per "
+              "character. Type anything and compare.",
         "zh": "模型看不到文字本身：文本先被切成**词元**（token），每个词元变成一个数字（id）。"
-              "GPT-2 的字节对编码（BPE）学会常见的词片段；字符分词器则一个字符一个词元。输入任意文本来比较。",
+              "GPT-2 的字节对编码（BPE）学会常见的词片段；书中的简单分词器（第 2 章）按空格和标点切分，"
+              "没见过的单词变成 <|unk|>；字符分词器则一个字符一个词元。输入任意文本来比较。",
     },
     "tok.text": {"en": "Text", "zh": "文本"},
     "tok.default_text": {
         "en": "Hello, do you like tea? <|endoftext|> In the sunlit terraces 你好 🎉",
         "zh": "床前明月光，疑是地上霜。Hello, world! 🎉",
     },
-    "tok.char_source": {"en": "Character vocabulary from", "zh": "字符表来源"},
+    "tok.char_source": {"en": "Character and word vocabularies from", "zh": "字符表与词表来源"},
     "tok.char_source_info": {
-        "en": "A character tokenizer only knows the characters of the text it was built from.",
-        "zh": "字符分词器只认识构建它的语料里出现过的字符。",
+        "en": "A character or word tokenizer only knows the characters or words of the text it "
+              "was built from.",
+        "zh": "字符或单词分词器只认识构建它的语料里出现过的字符或单词。",
     },
     "tok.run": {"en": "Tokenize", "zh": "分词"},
     "tok.bpe": {"en": "GPT-2 BPE", "zh": "GPT-2 BPE"},
@@ -726,6 +730,419 @@ STRINGS: dict[str, dict[str, str]] = {
     "att.plot.positions_axis": {"en": "position", "zh": "位置"},
     "att.plot.value": {"en": "value", "zh": "值"},
     "att.plot.dim": {"en": "dimension {dim}", "zh": "维度 {dim}"},
+    # --- inside the GPT tab (and the book's word tokenizer in the tokenizer tab) ---
+    "tok.words": {"en": "Words (the book's simple tokenizer)", "zh": "单词（书中的简单分词器）"},
+    "tok.words_count": {"en": "**{words}** word tokens from a vocabulary of {vocab:,}",
+                        "zh": "**{words}** 个单词词元（词表共 {vocab:,} 个）"},
+    "tok.words_unknown": {
+        "en": "⚠ {n} word(s) are not in the word vocabulary and become <|unk|> (shown in red): {words}",
+        "zh": "⚠ 有 {n} 个单词不在词表里，会变成 <|unk|>（红色标出）：{words}",
+    },
+    "picker.twin": {"en": "untrained twin of {label}", "zh": "{label} 的未训练双胞胎"},
+    "inside.tab": {"en": "Inside the GPT", "zh": "GPT 内部"},
+    "inside.intro": {
+        "en": "How a GPT works, piece by piece, with the real numbers of the model you pick: your "
+              "own, GPT-2, or an untrained one. Every number below is one the model itself "
+              "computed (its step-by-step teaching path). The sections that trace the model take "
+              "at most 64 tokens of the text.",
+        "zh": "逐个部件看 GPT 如何工作，用的是你所选模型的真实数值：你自己的模型、GPT-2 或未训练的模型。"
+              "下面每个数字都是模型自己（按逐步展开的教学路径）算出来的。需要追踪模型的部分最多取文本的 64 个词元。",
+    },
+    "inside.card": {
+        "en": "**Try this**\n\n"
+              "1. Set the stride to the window length: the windows stop overlapping. How many "
+              "training pairs does the text give now?\n"
+              "2. In attention, pick your trained model and a late query token: its weights pick "
+              "out a few keys, while the untrained twin spreads them almost evenly. Which keys?\n"
+              "3. In the loss by hand, an untrained model's loss sits near ln(vocabulary): it "
+              "guesses uniformly. Train a few hundred steps and look again.\n"
+              "4. In the logit lens on GPT-2, find the layer where the final prediction first "
+              "reaches #1.",
+        "zh": "**试一试**\n\n"
+              "1. 把步幅设成窗口长度：窗口不再重叠。现在这段文本能给出多少训练样本？\n"
+              "2. 在注意力部分选你训练过的模型和一个靠后的查询词元：它的权重集中在少数几个键上，"
+              "而未训练的双胞胎几乎平均分配。是哪几个键？\n"
+              "3. 在手算损失部分，未训练模型的损失接近 ln(词表大小)：它在均匀地猜。训练几百步后再看。\n"
+              "4. 在 GPT-2 的 logit lens 里，找出最终预测第一次排到第 1 名的那一层。",
+    },
+    "inside.text": {"en": "Text", "zh": "文本"},
+    "inside.default_text": {"en": "I had always thought Jack Gisburn rather a cheap genius",
+                            "zh": "I had always thought Jack Gisburn rather a cheap genius"},
+    "inside.yes": {"en": "yes", "zh": "是"},
+    "inside.no": {"en": "no", "zh": "否"},
+    "inside.layer": {"en": "layer (from 0)", "zh": "层（从 0 开始）"},
+    "inside.head": {"en": "head (from 0)", "zh": "头（从 0 开始）"},
+    "inside.query": {"en": "query token (position, from 0)", "zh": "查询词元（位置，从 0 开始）"},
+    "inside.token": {"en": "token (position, from 0)", "zh": "词元（位置，从 0 开始）"},
+    "inside.seed": {"en": "seed", "zh": "随机种子"},
+    # 1. from text to training pairs
+    "inside.pairs.title": {"en": "1 · From text to training pairs", "zh": "1 · 从文本到训练样本"},
+    "inside.pairs.intro": {
+        "en": "The text becomes token ids; a window of **max_length** tokens slides along them by "
+              "**stride**. Each window is one input row **x**, and its target row **y** is the same "
+              "tokens moved one to the left: at every position the model learns to predict the "
+              "next token. The rows below are exactly what the project's dataset gives the trainer. "
+              "The prefix table spells the same thing out one example at a time.",
+        "zh": "文本先变成词元 id；一个长 **max_length** 的窗口按 **stride**（步幅）沿着它们滑动。"
+              "每个窗口是一行输入 **x**，它的目标行 **y** 是同样的词元整体左移一位：在每个位置上，"
+              "模型学的都是预测下一个词元。下表的每一行正是本项目的数据集交给训练器的内容。"
+              "前缀表把同一件事一条一条地写出来。",
+    },
+    "inside.tokenizer": {"en": "tokenizer", "zh": "分词器"},
+    "inside.tokenizer.gpt2": {"en": "GPT-2 BPE", "zh": "GPT-2 BPE"},
+    "inside.tokenizer.char": {"en": "characters", "zh": "字符"},
+    "inside.tokenizer.simple": {"en": "words (the book's simple tokenizer)",
+                                "zh": "单词（书中的简单分词器）"},
+    "inside.vocabulary": {"en": "vocabulary from (characters, words)", "zh": "词表来源（字符、单词）"},
+    "inside.vocabulary_info": {
+        "en": "Characters and words outside this text's vocabulary are skipped or become <|unk|>.",
+        "zh": "不在这份文本词表里的字符会被跳过，单词会变成 <|unk|>。",
+    },
+    "inside.max_length": {"en": "max_length (window)", "zh": "max_length（窗口长度）"},
+    "inside.stride": {"en": "stride", "zh": "stride（步幅）"},
+    "inside.pairs.run": {"en": "Make the pairs", "zh": "生成训练样本"},
+    "inside.tokens": {"en": "Tokens", "zh": "词元"},
+    "inside.windows": {"en": "Input rows x and target rows y (as the dataset makes them)",
+                       "zh": "输入行 x 与目标行 y（与数据集生成的一致）"},
+    "inside.prefix": {"en": "Prefix → next token", "zh": "前缀 → 下一个词元"},
+    "inside.col.window": {"en": "window", "zh": "窗口"},
+    "inside.col.start": {"en": "starts at", "zh": "起点"},
+    "inside.col.x_ids": {"en": "x (ids)", "zh": "x（id）"},
+    "inside.col.y_ids": {"en": "y (ids)", "zh": "y（id）"},
+    "inside.col.x_tokens": {"en": "x (tokens)", "zh": "x（词元）"},
+    "inside.col.y_tokens": {"en": "y (tokens)", "zh": "y（词元）"},
+    "inside.col.n": {"en": "#", "zh": "#"},
+    "inside.col.context": {"en": "context", "zh": "上文"},
+    "inside.col.next": {"en": "→ next token", "zh": "→ 下一个词元"},
+    "inside.pairs.counts": {
+        "en": "**{n}** tokens (vocabulary {vocab:,}) · max_length {max_length}, stride {stride} → "
+              "**{windows}** windows, each with {max_length} next-token examples",
+        "zh": "**{n}** 个词元（词表 {vocab:,}）· max_length {max_length}，步幅 {stride} → "
+              "**{windows}** 个窗口，每个含 {max_length} 个“预测下一个词元”的样本",
+    },
+    "inside.pairs.three": {
+        "en": "The same {chars} characters: **{bpe}** GPT-2 BPE tokens · **{words}** words · "
+              "**{char}** characters",
+        "zh": "同样这 {chars} 个字符：**{bpe}** 个 GPT-2 BPE 词元 · **{words}** 个单词 · "
+              "**{char}** 个字符",
+    },
+    "inside.pairs.windows_cut": {"en": "Showing the first {shown} of {n} windows.",
+                                 "zh": "只显示 {n} 个窗口中的前 {shown} 个。"},
+    "inside.lookup.intro": {
+        "en": "**The lookup.** The model reads the text with its own tokenizer. Each id picks one "
+              "row of the token-embedding matrix; each position picks one row of the "
+              "position-embedding matrix; their sum is the vector the first block reads. No "
+              "arithmetic yet: a lookup in two tables, learned during training.",
+        "zh": "**查表。**模型用自己的分词器读这段文本。每个 id 取出词元嵌入矩阵的一行；每个位置取出"
+              "位置嵌入矩阵的一行；两者相加就是第一个块读到的向量。这里还没有任何运算：只是在两张训练中学到的表里查值。",
+    },
+    "inside.lookup.run": {"en": "Show the lookup", "zh": "显示查表"},
+    "inside.lookup.plot": {"en": "ids → vectors", "zh": "id → 向量"},
+    "inside.lookup.summary": {
+        "en": "**{label}** reads the text as **{n}** tokens: ids {ids}. Token embeddings: "
+              "{vocab:,} rows × {dim}; position embeddings: {context:,} rows × {dim}.",
+        "zh": "**{label}** 把这段文本读成 **{n}** 个词元：id 为 {ids}。词元嵌入：{vocab:,} 行 × {dim}；"
+              "位置嵌入：{context:,} 行 × {dim}。",
+    },
+    "inside.lookup.cut": {"en": "The figure shows the first {shown} of the {n} tokens.",
+                          "zh": "图中只画出 {n} 个词元中的前 {shown} 个。"},
+    # 2. attention step by step
+    "inside.att.title": {"en": "2 · Attention, step by step", "zh": "2 · 一步一步算注意力"},
+    "inside.att.intro": {
+        "en": "One head of one layer, for one query token:\n"
+              "1. **q·k**: the dot product of the query's vector with every key's: how well they match.\n"
+              "2. **÷ √d**: divided by the square root of the head's width, so the softmax does not "
+              "become all-or-nothing in wide heads.\n"
+              "3. **mask**: keys after the query are set to −∞: a token may not look at the future.\n"
+              "4. **softmax**: the scores become weights between 0 and 1 that sum to 1.\n"
+              "5. **weighted sum**: the head's output (its context vector) is the values of the "
+              "keys, each times its weight.\n\n"
+              "Left: the same model untrained (its config and tokenizer, random weights); right: "
+              "the model you picked. Hover for every number.",
+        "zh": "某一层的某一个头，针对一个查询词元：\n"
+              "1. **q·k**：查询向量与每个键向量的点积，表示两者有多匹配。\n"
+              "2. **÷ √d**：除以头宽度的平方根，免得头很宽时 softmax 变成非此即彼。\n"
+              "3. **掩码**：查询之后的键被设为 −∞：词元不能看未来。\n"
+              "4. **softmax**：分数变成 0 到 1 之间、总和为 1 的权重。\n"
+              "5. **加权求和**：这个头的输出（上下文向量）就是各个键的值向量乘以各自权重再相加。\n\n"
+              "左边：同一个模型未训练时的样子（同样的配置和分词器，随机权重）；右边：你选的模型。"
+              "把鼠标移到图上可以看到每个数。",
+    },
+    "inside.att.run": {"en": "Compute attention", "zh": "计算注意力"},
+    "inside.att.twin_placeholder": {"en": "**Untrained twin**", "zh": "**未训练的双胞胎**"},
+    "inside.att.model_placeholder": {"en": "**The model you picked**", "zh": "**你选的模型**"},
+    "inside.att.table": {"en": "The query's row, key by key", "zh": "查询这一行，逐个键"},
+    "inside.att.plot": {"en": "Scores → weights → context", "zh": "分数 → 权重 → 上下文"},
+    "inside.col.key": {"en": "key", "zh": "键"},
+    "inside.col.token": {"en": "token", "zh": "词元"},
+    "inside.col.raw": {"en": "q·k", "zh": "q·k"},
+    "inside.col.scaled": {"en": "÷ √d", "zh": "÷ √d"},
+    "inside.col.masked": {"en": "masked", "zh": "掩码后"},
+    "inside.col.weight": {"en": "softmax weight", "zh": "softmax 权重"},
+    "inside.att.model_md": {
+        "en": "**{label}** · layer {layer}, head {head}, query {query} `{token}` · d = {d}, "
+              "√d = {sqrt:.2f}. Its largest weight, {weight:.3f}, goes to `{looked_at}`. Context "
+              "vector (first 6 of {d}): {context}",
+        "zh": "**{label}** · 第 {layer} 层，第 {head} 个头，查询 {query} `{token}` · d = {d}，"
+              "√d = {sqrt:.2f}。最大的权重 {weight:.3f} 给了 `{looked_at}`。上下文向量（{d} 维中的前 6 维）：{context}",
+    },
+    # 3. anatomy
+    "inside.anat.title": {"en": "3 · Anatomy: shapes, parameters, memory",
+                          "zh": "3 · 解剖：形状、参数、内存"},
+    "inside.anat.intro": {
+        "en": "Every step of the forward pass in order, with the shape of the tensor after it "
+              "(B sequences of T tokens: the model fixes every other size) and the parameters it "
+              "owns. The steps of a block repeat in each block. Pick a preset, GPT-2 as loaded "
+              "from the Hub, or the model picked above.",
+        "zh": "按顺序列出前向传播的每一步、这一步之后张量的形状（B 条序列、每条 T 个词元，其余尺寸都由模型决定），"
+              "以及这一步拥有的参数。块内的步骤在每个块里重复一遍。可以选一个预设、从 Hub 加载的 GPT-2，或上面选的模型。",
+    },
+    "inside.anat.config_label": {"en": "describe", "zh": "描述哪个配置"},
+    "inside.anat.run": {"en": "Show the anatomy", "zh": "显示解剖"},
+    "inside.anat.steps": {"en": "The forward pass, step by step", "zh": "前向传播，逐步"},
+    "inside.anat.parts": {"en": "Parameters per component", "zh": "各部件的参数"},
+    "inside.anat.hub": {"en": "{name} as loaded from the Hub (QKV biases, tied head)",
+                        "zh": "从 Hub 加载的 {name}（QKV 有偏置，输出头与嵌入共享）"},
+    "inside.anat.preset": {"en": "preset {name}", "zh": "预设 {name}"},
+    "inside.anat.picked": {"en": "the model picked above", "zh": "上面选中的模型"},
+    "inside.anat.per_block": {"en": "× {n} blocks", "zh": "× {n} 个块"},
+    "inside.anat.shared": {"en": "0 (the token embedding, shared)", "zh": "0（与词元嵌入共享）"},
+    "inside.anat.config": {
+        "en": "**Config shown: {name}** · vocabulary {vocab:,} · context {context:,} · {dim} "
+              "dimensions · {layers} blocks × {heads} heads · QKV biases: {bias} · head tied to the "
+              "token embedding: {tied}",
+        "zh": "**当前配置：{name}** · 词表 {vocab:,} · 上下文 {context:,} · {dim} 维 · "
+              "{layers} 个块 × {heads} 个头 · QKV 偏置：{bias} · 输出头与词元嵌入共享：{tied}",
+    },
+    "inside.anat.totals": {
+        "en": "| | parameters | float32 | bfloat16 |\n| --- | ---: | ---: | ---: |\n"
+              "| without tying (own output head) | {without:,} | {fp32_without:,.2f} MB | "
+              "{bf16_without:,.2f} MB |\n"
+              "| with tying (head = token embedding) | {with_tying:,} | {fp32_with:,.2f} MB | "
+              "{bf16_with:,.2f} MB |",
+        "zh": "| | 参数 | float32 | bfloat16 |\n| --- | ---: | ---: | ---: |\n"
+              "| 不共享（独立输出头） | {without:,} | {fp32_without:,.2f} MB | {bf16_without:,.2f} MB |\n"
+              "| 共享（输出头 = 词元嵌入） | {with_tying:,} | {fp32_with:,.2f} MB | {bf16_with:,.2f} MB |",
+    },
+    "inside.anat.this_tied": {
+        "en": "This config ties its head: it has **{total:,}** parameters ({fp32:,.2f} MB in float32).",
+        "zh": "这个配置共享输出头：共有 **{total:,}** 个参数（float32 下 {fp32:,.2f} MB）。",
+    },
+    "inside.anat.this_untied": {
+        "en": "This config has its own output head: **{total:,}** parameters ({fp32:,.2f} MB in "
+              "float32, the book's figure).",
+        "zh": "这个配置有独立的输出头：共 **{total:,}** 个参数（float32 下 {fp32:,.2f} MB，即书中的数字）。",
+    },
+    "inside.col.step": {"en": "step", "zh": "步骤"},
+    "inside.col.shape": {"en": "shape after it", "zh": "之后的形状"},
+    "inside.col.params": {"en": "parameters", "zh": "参数"},
+    "inside.col.part": {"en": "component", "zh": "部件"},
+    "inside.col.share": {"en": "share", "zh": "占比"},
+    "inside.step.token_ids": {"en": "token ids", "zh": "词元 id"},
+    "inside.step.tok_emb": {"en": "token embedding (a row per id)", "zh": "词元嵌入（每个 id 取一行）"},
+    "inside.step.pos_emb": {"en": "+ position embedding", "zh": "+ 位置嵌入"},
+    "inside.step.dropout": {"en": "dropout (training only)", "zh": "dropout（只在训练时）"},
+    "inside.step.norm1": {"en": "block: LayerNorm 1", "zh": "块：LayerNorm 1"},
+    "inside.step.qkv": {"en": "block: Q, K, V projections, split into heads",
+                        "zh": "块：Q、K、V 投影，拆成多个头"},
+    "inside.step.scores": {"en": "block: scores Q·Kᵀ ÷ √d, mask, softmax",
+                           "zh": "块：分数 Q·Kᵀ ÷ √d、掩码、softmax"},
+    "inside.step.context": {"en": "block: weights · V, heads joined", "zh": "块：权重 · V，合并各头"},
+    "inside.step.out_proj": {"en": "block: output projection", "zh": "块：输出投影"},
+    "inside.step.shortcut_att": {"en": "block: shortcut, x + attention", "zh": "块：捷径连接，x + 注意力"},
+    "inside.step.norm2": {"en": "block: LayerNorm 2", "zh": "块：LayerNorm 2"},
+    "inside.step.ff_up": {"en": "block: feed-forward, Linear to 4 × width, GELU",
+                          "zh": "块：前馈网络，线性层升到 4 倍宽，GELU"},
+    "inside.step.ff_down": {"en": "block: feed-forward, Linear back to the width",
+                            "zh": "块：前馈网络，线性层降回原宽度"},
+    "inside.step.shortcut_ff": {"en": "block: shortcut, x + feed-forward",
+                                "zh": "块：捷径连接，x + 前馈"},
+    "inside.step.final_norm": {"en": "final LayerNorm", "zh": "最后的 LayerNorm"},
+    "inside.step.out_head": {"en": "output head: a logit per vocabulary token",
+                             "zh": "输出头：词表里每个词元一个 logit"},
+    "inside.part.tok_emb": {"en": "token embedding", "zh": "词元嵌入"},
+    "inside.part.pos_emb": {"en": "position embedding", "zh": "位置嵌入"},
+    "inside.part.attention": {"en": "attention (all blocks)", "zh": "注意力（所有块）"},
+    "inside.part.feed_forward": {"en": "feed-forward (all blocks)", "zh": "前馈网络（所有块）"},
+    "inside.part.layer_norms": {"en": "LayerNorms", "zh": "LayerNorm"},
+    "inside.part.out_head": {"en": "output head (before tying)", "zh": "输出头（共享前）"},
+    "inside.ln.intro": {
+        "en": "**LayerNorm** (chapter 4.2) on one real vector: the residual stream of one token as "
+              "it enters a block. Its mean and variance are taken, it is shifted and scaled to mean "
+              "0 and variance 1, then the learned scale and shift are applied.",
+        "zh": "**LayerNorm**（第 4.2 节），用一个真实的向量：某个词元进入某个块时的残差流。"
+              "先算它的均值和方差，把它平移缩放成均值 0、方差 1，再乘上学到的缩放、加上学到的平移。",
+    },
+    "inside.ln.run": {"en": "Show LayerNorm", "zh": "显示 LayerNorm"},
+    "inside.ln.plot": {"en": "One vector through LayerNorm", "zh": "一个向量经过 LayerNorm"},
+    "inside.ln.title": {"en": "Layer {layer}, token {position} `{token}`: its values, dimension by dimension",
+                        "zh": "第 {layer} 层，词元 {position} `{token}`：逐维的数值"},
+    "inside.ln.summary": {
+        "en": "| | mean | variance |\n| --- | ---: | ---: |\n"
+              "| before | {mean:.4f} | {var:.4f} |\n"
+              "| normalised: (x − mean) / √(variance + {eps:g}) | {n_mean:.4f} | {n_var:.4f} |\n"
+              "| after the learned scale and shift | {o_mean:.4f} | {o_var:.4f} |",
+        "zh": "| | 均值 | 方差 |\n| --- | ---: | ---: |\n"
+              "| 之前 | {mean:.4f} | {var:.4f} |\n"
+              "| 归一化：(x − 均值) / √(方差 + {eps:g}) | {n_mean:.4f} | {n_var:.4f} |\n"
+              "| 乘上学到的缩放、加上平移之后 | {o_mean:.4f} | {o_var:.4f} |",
+    },
+    "inside.sc.intro": {
+        "en": "**Shortcut connections** (chapter 4.4): the book's network of five layers (each a "
+              "Linear and a GELU), input [[1., 0., −1.]], target [[0.]], mean squared error, one "
+              "backward pass. Without shortcuts the gradient shrinks on its way back to the first "
+              "layer; adding each layer's input to its output carries it through.",
+        "zh": "**捷径连接**（第 4.4 节）：书中的五层网络（每层是一个线性层加 GELU），输入 [[1., 0., −1.]]，"
+              "目标 [[0.]]，均方误差，做一次反向传播。没有捷径时，梯度在传回第一层的路上越来越小；"
+              "把每层的输入加到输出上，梯度就能一路传回去。",
+    },
+    "inside.sc.run": {"en": "Run the demo", "zh": "运行演示"},
+    "inside.sc.plot": {"en": "Mean |gradient| per layer", "zh": "每层的平均 |梯度|"},
+    "inside.sc.summary": {
+        "en": "Seed {seed} (the book uses 123). The first layer's gradient is **{ratio:,.0f}×** "
+              "larger with shortcuts.",
+        "zh": "随机种子 {seed}（书中用 123）。有捷径时，第一层的梯度大 **{ratio:,.0f} 倍**。",
+    },
+    "inside.sc.header": {"en": "| layer | without shortcuts | with shortcuts |\n| --- | ---: | ---: |",
+                         "zh": "| 层 | 无捷径 | 有捷径 |\n| --- | ---: | ---: |"},
+    "inside.sc.row": {"en": "| {n} | {without:.2g} | {with_shortcut:.2g} |",
+                      "zh": "| {n} | {without:.2g} | {with_shortcut:.2g} |"},
+    # 4. the loss by hand
+    "inside.loss.title": {"en": "4 · The loss by hand", "zh": "4 · 手算损失"},
+    "inside.loss.intro": {
+        "en": "At every position the model gives each vocabulary token a probability; the loss "
+              "looks only at the probability of the token that really comes next. Take its "
+              "natural log, average over the positions, flip the sign: that is the cross-entropy "
+              "the trainer lowers (the same number as the book's `calc_loss_batch`). exp of it is "
+              "the perplexity: \"as unsure as a uniform choice among this many tokens\".",
+        "zh": "在每个位置上，模型给词表中每个词元一个概率；损失只看真正的下一个词元得到的概率。"
+              "取自然对数，对所有位置求平均，再取相反数：这就是训练器要降低的交叉熵（与书中 `calc_loss_batch` "
+              "得到的数一样）。它的 exp 就是困惑度：“相当于在这么多个词元里均匀地猜”。",
+    },
+    "inside.loss.run": {"en": "Compute the loss", "zh": "计算损失"},
+    "inside.loss.table": {"en": "Each target token's probability", "zh": "每个目标词元的概率"},
+    "inside.col.pos": {"en": "position", "zh": "位置"},
+    "inside.col.reads": {"en": "reads up to", "zh": "读到"},
+    "inside.col.target": {"en": "should predict", "zh": "应预测"},
+    "inside.col.p": {"en": "p(target)", "zh": "p(目标)"},
+    "inside.col.ln_p": {"en": "ln p", "zh": "ln p"},
+    "inside.loss.summary": {
+        "en": "**{label}**, {n} predictions:\n"
+              "- mean of ln p = **{mean:.4f}**\n"
+              "- cross-entropy = −mean = **{loss:.4f}**\n"
+              "- perplexity = exp({loss:.4f}) = **{ppl:,.1f}**\n"
+              "- a uniform guess over {vocab:,} tokens: ln {vocab:,} = **{chance:.4f}** "
+              "(perplexity {vocab:,})\n"
+              "- the untrained twin: **{twin:.4f}** (perplexity {twin_ppl:,.1f}): close to the "
+              "uniform guess, which is why a training run starts there.",
+        "zh": "**{label}**，共 {n} 次预测：\n"
+              "- ln p 的平均 = **{mean:.4f}**\n"
+              "- 交叉熵 = −平均 = **{loss:.4f}**\n"
+              "- 困惑度 = exp({loss:.4f}) = **{ppl:,.1f}**\n"
+              "- 在 {vocab:,} 个词元中均匀地猜：ln {vocab:,} = **{chance:.4f}**（困惑度 {vocab:,}）\n"
+              "- 未训练的双胞胎：**{twin:.4f}**（困惑度 {twin_ppl:,.1f}）：接近均匀猜测，"
+              "所以训练总是从这里开始。",
+    },
+    # 5. the logit lens
+    "inside.lens.title": {"en": "5 · What each layer would predict (the logit lens)",
+                          "zh": "5 · 每一层会预测什么（logit lens）"},
+    "inside.lens.intro": {
+        "en": "The model predicts from the residual stream after its last block (final LayerNorm, "
+              "then the output head). Apply the same two steps to the stream after the embeddings "
+              "and after each block, and you see what the model would predict if it stopped "
+              "there. Each cell: the top next token and, after #, the rank of the model's final "
+              "prediction at that layer; colour = the top token's probability; hover for the top 5.",
+        "zh": "模型在最后一个块之后的残差流上做预测（先过最后的 LayerNorm，再过输出头）。把同样两步用在"
+              "嵌入之后、每个块之后的残差流上，就能看到模型如果在那里停下会预测什么。每个格子：最可能的下一个词元，"
+              "# 后面是模型最终预测在这一层的名次；颜色 = 最可能词元的概率；鼠标悬停可看前 5 名。",
+    },
+    "inside.lens.run": {"en": "Show what each layer predicts", "zh": "显示每一层的预测"},
+    "inside.lens.plot": {"en": "Layers × positions", "zh": "层 × 位置"},
+    "inside.lens.summary": {
+        "en": "**{label}** ({layers} blocks): on average the final prediction reaches the top and "
+              "stays there after layer **{settled:.1f}** (0 = the embeddings alone).",
+        "zh": "**{label}**（{layers} 个块）：平均而言，最终预测在第 **{settled:.1f}** 层之后升到第一名并一直保持"
+              "（0 = 只用嵌入）。",
+    },
+    "inside.lens.caveat": {
+        "en": "What this shows: how far the answer is formed in the stream at each depth, read "
+              "with the last layer's eyes. What it does not show: what the earlier layers compute "
+              "for themselves, which the final head was never trained to read.",
+        "zh": "它能说明：在每个深度，残差流里的答案已经成形到什么程度（用最后一层的眼光去读）。"
+              "它不能说明：前面各层自己在算什么，因为最后的输出头从没被训练去读它们。",
+    },
+    # bad input
+    "inside.err.too_many_tokens": {
+        "en": "This view traces every layer and keeps its numbers: at most {limit} tokens, and the "
+              "text has {n}. Shorten the text.",
+        "zh": "这一部分要追踪每一层并保留所有数值：最多 {limit} 个词元，而这段文本有 {n} 个。请缩短文本。",
+    },
+    "inside.err.position": {
+        "en": "The text has {n} tokens (positions 0 to {last}): there is no {name} {value}.",
+        "zh": "这段文本有 {n} 个词元（位置 0 到 {last}）：没有{name} {value}。",
+    },
+    "inside.err.tokenizer": {"en": "Unknown tokenizer {kind!r}: choose gpt2, char or simple.",
+                             "zh": "未知的分词器 {kind!r}：请选择 gpt2、char 或 simple。"},
+    "inside.err.stride0": {
+        "en": "A stride of 0 would never move the window: every window would be the first one. "
+              "Choose a stride of at least 1.",
+        "zh": "步幅为 0 时窗口永远不会移动：每个窗口都会是第一个。请把步幅设为至少 1。",
+    },
+    "inside.err.window": {
+        "en": "The text has {n} tokens; one window of max_length {max_length} needs {need} (its "
+              "target row reaches one further). Use a longer text or a shorter window.",
+        "zh": "这段文本有 {n} 个词元；长度为 {max_length} 的窗口需要 {need} 个（目标行要多看一个）。"
+              "请换更长的文本或更短的窗口。",
+    },
+    "inside.err.config": {"en": "Unknown config {config!r}: choose one from the list.",
+                          "zh": "未知的配置 {config!r}：请从列表中选择。"},
+    "inside.err.two_tokens": {
+        "en": "The loss needs at least 2 tokens: the first one has nothing before it to be "
+              "predicted from.",
+        "zh": "计算损失至少需要 2 个词元：第一个词元前面没有内容可以用来预测它。",
+    },
+    # figures
+    "inside.plot.lookup_title": {"en": "Token rows + position rows = input vectors",
+                                 "zh": "词元行 + 位置行 = 输入向量"},
+    "inside.plot.tok_rows": {"en": "token embedding rows", "zh": "词元嵌入行"},
+    "inside.plot.pos_rows": {"en": "+ position rows", "zh": "+ 位置行"},
+    "inside.plot.inputs": {"en": "= input vectors", "zh": "= 输入向量"},
+    "inside.plot.emb_hover": {"en": "%{y}<br>dimension %{x}: %{z:.3f}",
+                              "zh": "%{y}<br>第 %{x} 维：%{z:.3f}"},
+    "inside.plot.dims_axis": {"en": "dimension", "zh": "维度"},
+    "inside.plot.value": {"en": "value", "zh": "数值"},
+    "inside.plot.raw": {"en": "1. q·k", "zh": "1. q·k"},
+    "inside.plot.scaled": {"en": "2. ÷ √d", "zh": "2. ÷ √d"},
+    "inside.plot.masked": {"en": "3. mask", "zh": "3. 掩码"},
+    "inside.plot.weights": {"en": "4. softmax", "zh": "4. softmax"},
+    "inside.plot.weighted_sum": {"en": "5. values × weights, summed → the context of {query}",
+                                 "zh": "5. 值 × 权重，相加 → {query} 的上下文"},
+    "inside.plot.score_hover": {"en": "query %{y}<br>key %{x}<br>%{z:.4f}",
+                                "zh": "查询 %{y}<br>键 %{x}<br>%{z:.4f}"},
+    "inside.plot.value_hover": {"en": "%{y}<br>dimension %{x}: %{z:.4f}",
+                                "zh": "%{y}<br>第 %{x} 维：%{z:.4f}"},
+    "inside.plot.context_row": {"en": "= context", "zh": "= 上下文"},
+    "inside.plot.ln_before": {"en": "before (right axis)", "zh": "之前（右侧坐标轴）"},
+    "inside.plot.ln_before_axis": {"en": "before (its own scale)", "zh": "之前（单独的刻度）"},
+    "inside.plot.ln_normalised": {"en": "normalised", "zh": "归一化后"},
+    "inside.plot.ln_output": {"en": "after scale and shift", "zh": "缩放平移后"},
+    "inside.plot.layer_n": {"en": "layer {n}", "zh": "第 {n} 层"},
+    "inside.plot.no_shortcut": {"en": "without shortcuts", "zh": "无捷径"},
+    "inside.plot.with_shortcut": {"en": "with shortcuts", "zh": "有捷径"},
+    "inside.plot.shortcut_title": {"en": "Mean |gradient| of each layer's weights",
+                                   "zh": "每层权重的平均 |梯度|"},
+    "inside.plot.grad_axis": {"en": "mean |gradient| (log scale)", "zh": "平均 |梯度|（对数刻度）"},
+    "inside.plot.lens_title": {"en": "The top next token at each layer (#: rank of the final prediction)",
+                               "zh": "每一层最可能的下一个词元（#：最终预测的名次）"},
+    "inside.plot.lens_layers": {"en": "after the embeddings, then after block 1, 2, …",
+                                "zh": "嵌入之后，然后是第 1、2……个块之后"},
+    "inside.plot.lens_emb": {"en": "emb", "zh": "嵌入"},
+    "inside.plot.lens_prob": {"en": "p(top)", "zh": "p(第一)"},
+    "inside.plot.lens_hover": {
+        "en": "after {layer}, at {position}<br>top 5:<br>{top}<br>final prediction {final}: "
+              "rank {rank}, p = {p:.3f}",
+        "zh": "{layer} 之后，位置 {position}<br>前 5 名：<br>{top}<br>最终预测 {final}：第 {rank} 名，p = {p:.3f}",
+    },
     # --- spam classifier tab ---
     "spam.tab": {"en": "Spam classifier", "zh": "垃圾短信分类"},
     "spam.base": {"en": "Start from", "zh": "从哪个模型开始"},

@@ -91,6 +91,17 @@ def read_in(rng: Range, value, label: str, lang: str | None = None, whole: bool 
     return reader(value, label, rng.low, rng.high, lang)
 
 
+def read_index(rng: Range, value, label: str, top: int, notices: list[str],
+               lang: str | None = None) -> int:
+    """A layer, head or position index checked against its control's Range; past the
+    model's last one (`top`) it becomes the last one, with a notice."""
+    number = read_in(rng, value, label, lang)
+    if number > top:
+        notices.append(t("att.notice.clamped", lang, name=label, top=top, value=number))
+        return top
+    return number
+
+
 def widget_values(names, values: dict, lang: str | None = None) -> dict:
     """A handler's widget values by name: `names` is a tuple of them, or a dataclass whose
     fields they are; `values` is {name: value}. A gr.Error names any that is missing."""

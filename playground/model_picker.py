@@ -6,13 +6,17 @@ Choices, for each learner:
 - "gpt2-124m" / "gpt2-355m": OpenAI's GPT-2 from the Hugging Face Hub (downloaded
   once, cached; offline this fails with a clear message and the rest still works);
 - "fresh": an untrained CPU-demo model on the built-in text, so every tab works
-  on a fresh offline start (its predictions are uniform noise, which is a lesson too).
+  on a fresh offline start (its predictions are uniform noise, which is a lesson too);
+- "twin:<choice>": the untrained twin of any other choice: its config and tokenizer
+  with freshly drawn weights, what that model was before training (`untrained_twin`).
 A tab that needs a particular head (a classifier, a language model) asks for that
 `kind`, and only models of that kind are offered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 
@@ -23,34 +27,40 @@ from core.config import get_preset
 from core.corpora import DEFAULT_CORPUS, corpus_tokenizer
 from core.jobs import JobRegistry, SavedModel
 from core.kv_cache import use_decode_layout
-from core.model import GPTModel, init_weights
+from core.model import GPTModel, fresh_model, init_weights
 from core.pretrained import GPT2_SOURCES, PretrainedUnavailable, load_gpt2
 from core.tokenizer import BPETokenizer, Tokenizer
 from playground.errors import say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
 
-LIVE, FRESH, SAVED = "live", "fresh", "saved:"
+LIVE, FRESH, SAVED, TWIN = "live", "fresh", "saved:", "twin:"
 
 
 class _SharedModels:
-    """Models every learner may use (hub GPT-2, the untrained one): made once, frozen,
-    behind their own lock."""
+    """Models every learner may use (hub GPT-2, the untrained ones): made once, frozen,
+    behind their own lock. With a `limit`, the least recently used goes first."""
 
-    def __init__(self):
+    def __init__(self, limit: int | None = None):
         self.lock = threading.Lock()
-        self.models: dict[str, tuple[GPTModel, Tokenizer]] = {}
+        self.limit = limit
+        self.models: dict[str, tuple[GPTModel, Tokenizer]] = {}   # least recent first
 
     def get(self, name: str, make) -> tuple[GPTModel, Tokenizer]:
         with self.lock:
-            if name not in self.models:
+            if name in self.models:
+                self.models[name] = self.models.pop(name)
+            else:
                 model, tokenizer = make()
                 self.models[name] = (use_decode_layout(model.eval().requires_grad_(False)),
                                      tokenizer)
+                while self.limit is not None and len(self.models) > self.limit:
+                    self.models.pop(next(iter(self.models)))
             return self.models[name]
 
 
 SHARED = _SharedModels()
+TWINS = _SharedModels(limit=3)      # a twin of GPT-2 124M holds 0.5 GB: keep a few
 
 
 @dataclass
@@ -67,6 +77,16 @@ def _fresh_model() -> tuple[GPTModel, Tokenizer]:
     tokenizer = corpus_tokenizer(DEFAULT_CORPUS)
     model = GPTModel(get_preset("cpu-demo", vocab_size=tokenizer.n_vocab))
     return init_weights(model, torch.Generator().manual_seed(0)), tokenizer
+
+
+def untrained_twin(picked: PickedModel, lang: str | None = None) -> PickedModel:
+    """The picked model's config and tokenizer with freshly drawn weights (seed 0): the
+    same model before any training. Made once per config and tokenizer, then shared."""
+    cfg, tokenizer = picked.model.cfg, picked.tokenizer
+    key = hashlib.sha256(json.dumps([cfg.to_dict(), tokenizer.to_spec()], sort_keys=True)
+                         .encode()).hexdigest()
+    model, _ = TWINS.get(key, lambda: (fresh_model(cfg), tokenizer))
+    return PickedModel(model, tokenizer, t("picker.twin", lang, label=picked.label))
 
 
 def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
@@ -111,6 +131,9 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
     elif choice == FRESH:
         model, tokenizer = SHARED.get(FRESH, _fresh_model)
         picked = PickedModel(model, tokenizer, t("picker.fresh", lang))
+    elif choice.startswith(TWIN):
+        picked = untrained_twin(resolve_model(registry, choice[len(TWIN):], owner, lang, "lm"),
+                                lang)
     elif choice in GPT2_SOURCES:
         try:
             model, tokenizer = SHARED.get(choice, lambda: (load_gpt2(choice), BPETokenizer()))

@@ -109,7 +109,7 @@ def test_live_app_answers_200(live_app):
 
 @pytest.mark.slow
 def test_api_tokenize_bpe_ids(client):
-    counts, _bpe_hl, _char_hl, bpe_df, _char_df = client.predict(
+    counts, _bpe_hl, _char_hl, bpe_df, _char_df, _words_hl = client.predict(
         HELLO, "the-verdict", api_name="/tokenize")
     assert _ids(bpe_df) == HELLO_IDS
     assert f"**{len(HELLO_IDS)}** BPE tokens" in counts
