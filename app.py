@@ -17,8 +17,8 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "spam_tab",
-               "instruct_tab", "gd_tab")
+TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "embeddings_tab",
+               "spam_tab", "instruct_tab", "gd_tab")
 
 
 def build_app(registry=None, lang: str | None = None):

@@ -213,6 +213,7 @@ def build(ctx: AppContext) -> None:
             learned_plot = gr.Plot(label=t("att.learned_label", lang))
             learned_sim_plot = gr.Plot(label=t("att.learned_sim_label", lang))
         learned_md = gr.Markdown()
+        gr.Markdown(t("emb.from_attention", lang))
 
         who = [ctx.learner, ctx.lang]
         show_inputs = [*who, picker.dropdown, prompt_box, layer_sl, head_sl, average_cb]
