@@ -156,11 +156,12 @@ class UnitRowsCache:
     is about 150 MB and real time on two cores, too much to redo for every query).
 
     Keyed by the weight tensor itself (held weakly) and its version counter, so a
-    matrix changed in place or freed is never served stale; at most `size` are kept.
+    matrix changed in place or freed is never served stale. At most `size` matrices
+    and `max_bytes` are kept (the newest always), oldest dropped first.
     """
 
-    def __init__(self, size: int = 4):
-        self.size = size
+    def __init__(self, size: int = 4, max_bytes: int = 512 * 2**20):
+        self.size, self.max_bytes = size, max_bytes
         self.lock = threading.Lock()
         self._rows: OrderedDict[int, tuple[weakref.ref, int, torch.Tensor]] = OrderedDict()
 
@@ -177,9 +178,14 @@ class UnitRowsCache:
             self._rows.move_to_end(key)
             for stale in [k for k, (ref, _, _) in self._rows.items() if ref() is None]:
                 del self._rows[stale]
-            while len(self._rows) > self.size:
+            while len(self._rows) > 1 and (len(self._rows) > self.size
+                                           or self.nbytes > self.max_bytes):
                 self._rows.popitem(last=False)
         return rows
+
+    @property
+    def nbytes(self) -> int:
+        return sum(rows.numel() * rows.element_size() for _, _, rows in self._rows.values())
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -72,6 +72,11 @@ def _class(tokenizer: Tokenizer, token_id: int) -> str:
         return token_class(None)
 
 
+def _shown(word: str) -> str:
+    """A typed word in Markdown, its spaces visible (GPT-2's " king" as ␣king)."""
+    return code(word.replace(" ", "␣").replace("\n", "↵"))
+
+
 class Lookup:
     """A typed word as the model's tokens: their ids and labels, and how it was read."""
 
@@ -113,11 +118,6 @@ def _one_token(found: Lookup, lang) -> int:
         raise gr.Error(t("emb.err.analogy_pieces", lang, word=_shown(found.word), n=len(found.ids),
                          pieces=" · ".join(code(label) for label in found.labels)))
     return found.ids[0]
-
-
-def _shown(word: str) -> str:
-    """A typed word in Markdown, its spaces visible (GPT-2's " king" as ␣king)."""
-    return code(word.replace(" ", "␣").replace("\n", "↵"))
 
 
 def _notices_md(lines: list[str]) -> str:
@@ -277,19 +277,19 @@ class EmbeddingsTab:
         owner = learner_key(learner, request, lang)
         self.ctx.registry.touch(owner)
         job = self.ctx.registry.get(owner)
-        frames = job.view().probes.get("embedding_map", []) if job is not None else []
+        view = job.view() if job is not None else None
+        frames = view.probes.get("embedding_map", []) if view is not None else []
         if not frames:
             message = t("emb.no_frames" if job is not None else "emb.no_job", lang)
-            keep_polling = job is not None and job.view().state.active
             return (gr.skip(), message, gr.update(maximum=1, value=0), last_key,
-                    gr.Timer(active=keep_polling))
-        view = job.view()
+                    gr.Timer(active=view is not None and view.state.active))
         ids = frames[-1].value["ids"]
         frames = [f for f in frames if f.value["ids"] == ids]
         n = len(frames)
-        follow = last_key is None or frame is None or int(frame) >= last_key[2] - 1
-        index = n - 1 if follow else min(max(0, read_in(FRAME, frame, t("emb.frame_slider", lang),
-                                                         lang)), n - 1)
+        follow = (last_key is None or last_key[0] != job.id or frame is None
+                  or int(frame) >= last_key[2] - 1)
+        index = n - 1 if follow else min(read_in(FRAME, frame, t("emb.frame_slider", lang), lang),
+                                         n - 1)
         labelled = read_in(MAP_LABELS, labelled, t("emb.map_labels", lang), lang)
         key = (job.id, view.state.value, n, index, labelled, lang)
         polling = gr.Timer(active=view.state.active)

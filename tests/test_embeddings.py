@@ -91,7 +91,11 @@ def test_the_unit_rows_cache_reuses_and_notices_changes():
         weights[0].mul_(-1)                                     # changed in place: made again
     torch.testing.assert_close(cache.get(weights[0]), -first)
     cache.get(weights[1]), cache.get(weights[2])
-    assert len(cache) == 2                                      # bounded
+    assert len(cache) == 2                                      # bounded in number …
+    small = UnitRowsCache(size=4, max_bytes=2 * 5 * 3 * 4)      # … and in bytes: two matrices
+    for weight in weights:
+        small.get(weight)
+    assert len(small) == 2 and small.get(weights[2]) is small.get(weights[2])
 
 
 # ----- the map -----------------------------------------------------------------------------
@@ -336,11 +340,12 @@ def test_the_film_aligns_the_frames_and_shows_the_loss(tmp_path, monkeypatch, da
                             train_config_for("tiny", max_steps=30, eval_every=10))
     owner = "learner-film"
     REGISTRY.submit(owner, TrainingJob(owner, spec))
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300                           # a hang guard, not a timing
     while REGISTRY.get(owner).view().state.active and time.monotonic() < deadline:
         time.sleep(0.1)
-    figure, status, slider, key, timer = tab.film(None, owner, "en", 0, 80, None)
     view = REGISTRY.get(owner).view()
+    assert view.state.value == "finished", view.reason
+    figure, status, slider, key, timer = tab.film(None, owner, "en", 0, 80, None)
     frames = view.probes["embedding_map"]
     assert [f.step for f in frames] == [0, 10, 20, 30]
     assert "Frame 4 of 4" in status and "step 30" in status and "validation loss" in status
