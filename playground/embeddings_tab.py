@@ -96,9 +96,12 @@ def _lookup(picked: PickedModel, text, as_word: bool, lang) -> Lookup:
         raise gr.Error(t("emb.err.too_long", lang, n=len(text), limit=MAX_TOKEN_CHARS))
     tokenizer, notices = picked.tokenizer, []
     text = for_tang(text, tokenizer, lang, notices)
-    spaced = None
+    spaced = None                          # the word as typed, when its space was added
     if as_word and _is_bpe(tokenizer) and not text[0].isspace():
-        spaced, text = text, " " + text
+        if tokenizer.unknown_pieces(" " + text) and not tokenizer.unknown_pieces(text):
+            notices.append(t("emb.unspaced", lang, spaced=_shown(" " + text), plain=_shown(text)))
+        else:
+            spaced, text = text, " " + text
     unknown = tokenizer.unknown_pieces(text)
     ids = [i for i in tokenizer.encode(text) if i < picked.model.cfg.vocab_size]
     if unknown or not ids:

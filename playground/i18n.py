@@ -795,6 +795,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "GPT-2's word tokens carry their leading space: {spaced} was used (untick the box above for {plain}).",
         "zh": "GPT-2 的词元把词前的空格也算在内：用的是 {spaced}（取消上面的勾选可查 {plain}）。",
     },
+    "emb.unspaced": {
+        "en": "{spaced} is not in this model's vocabulary, so {plain} (without the space) was used.",
+        "zh": "{spaced} 不在这个模型的词表里，所以用的是 {plain}（不带空格）。",
+    },
     "emb.pieces": {
         "en": "{word} is {n} tokens for this model: {pieces}. Showing {piece}; pick another piece above.",
         "zh": "{word} 在这个模型里是 {n} 个词元：{pieces}。下面是 {piece} 的结果；可在上面换一个片段。",

@@ -263,6 +263,15 @@ def test_gpt2_words_get_their_leading_space():
     assert "`␣he` was used" in md and len(rows) == 5
     md, _, _ = neighbours_of("he", as_word=False)
     assert "was used" not in md and "Nearest to `he`" in md
+    md, _, _ = neighbours_of("king")                    # the-verdict has "king" but not " king"
+    assert "`␣king` is not in this model's vocabulary, so `king`" in md
+
+
+def test_gpt2_sized_searches_take_one_of_two_slots():
+    slot = tab._slot(torch.empty(50_257, 1))
+    assert slot is tab.big_searches and tab._slot(torch.empty(1_417, 1)) is not slot
+    with slot, slot:
+        assert not slot.acquire(blocking=False)         # a third search waits
 
 
 def test_an_analogy_and_its_honest_sentence():
@@ -308,7 +317,7 @@ def test_a_model_without_positions_gets_a_clear_message(tiny_cfg):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(token=""), "Type a token first"),
-    (dict(token="king"), "Not in this model's vocabulary"),
+    (dict(token="zebra"), "Not in this model's vocabulary"),
     (dict(token="he", k=K.high + 1), "must be a number from 1 to 50"),
     (dict(token="he", k="ten"), "must be a number"),
     (dict(token="he", choice="live"), "no training job yet"),
@@ -325,7 +334,7 @@ def test_bad_input_gets_a_clear_message(kwargs, message):
 
 def test_bad_input_in_chinese():
     with pytest.raises(gr.Error, match="不在这个模型的词表里"):
-        neighbours_of("king", lang="zh")
+        neighbours_of("zebra", lang="zh")
 
 
 def test_the_film_aligns_the_frames_and_shows_the_loss(tmp_path, monkeypatch, data_dir):
@@ -413,7 +422,7 @@ def test_api_bad_input_is_a_message_and_the_app_keeps_serving(live_app):
     from gradio_client import Client
 
     client = Client(live_app, verbose=False)
-    cases = [(("fresh", "tokens", "king", None, 5, True), "Not in this model's vocabulary"),
+    cases = [(("fresh", "tokens", "zebra", None, 5, True), "Not in this model's vocabulary"),
              (("fresh", "tokens", "", None, 5, True), "Type a token first"),
              (("fresh", "tokens", "he", None, 500, True), "maximum value 50"),   # Gradio checks first
              (("live", "tokens", "he", None, 5, True), "no training job yet")]
