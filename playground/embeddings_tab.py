@@ -60,10 +60,6 @@ def _typed(text) -> str:
     return text
 
 
-def _label(tokenizer: Tokenizer, token_id: int) -> str:
-    return token_text(tokenizer, token_id)
-
-
 def _class(tokenizer: Tokenizer, token_id: int) -> str:
     """The token's class (a piece of a UTF-8 character is "other")."""
     try:
@@ -83,7 +79,7 @@ class Lookup:
     def __init__(self, word: str, ids: list[int], tokenizer: Tokenizer, spaced: str | None,
                  notices: list[str]):
         self.word, self.ids, self.spaced, self.notices = word, ids, spaced, notices
-        self.labels = [_label(tokenizer, i) for i in ids]
+        self.labels = [token_text(tokenizer, i) for i in ids]
 
 
 def _lookup(picked: PickedModel, text, as_word: bool, lang) -> Lookup:
@@ -127,6 +123,11 @@ def _notices_md(lines: list[str]) -> str:
     return "\n\n".join(lines)
 
 
+def _rows(ids: list[int], scores: list[float], name) -> list[list]:
+    """The table: rank, the token (or position) as `name(id)` shows it, id, cosine."""
+    return [[n, name(i), i, round(score, 4)] for n, (i, score) in enumerate(zip(ids, scores), 1)]
+
+
 def _near_text(labels: list[str], scores: list[float]) -> str:
     return ", ".join(f"{label} ({score:.2f})" for label, score in zip(labels, scores))
 
@@ -165,16 +166,7 @@ class EmbeddingsTab:
         picked = self._model(request, learner, lang, choice)
         weight = self._vectors(picked, vectors, lang)
         if vectors == "positions":
-            last = weight.shape[0] - 1
-            text = token.strip() if isinstance(token, str) else ""
-            if not (text.isdigit() and int(text) <= last):
-                raise gr.Error(t("emb.err.position", lang, last=last))
-            position = int(text)
-            ids, scores = neighbours(self.unit_rows.get(weight), position, k)
-            name = t("emb.col_position", lang)
-            rows = [[n, f"{name} {i}", i, round(s, 4)] for n, (i, s) in enumerate(zip(ids, scores), 1)]
-            head = t("emb.positions_of", lang, position=position, n=weight.shape[0], label=picked.label)
-            return head, gr.update(choices=[], value=None), rows
+            return self._position_neighbours(picked, weight, token, k, lang)
         found = _lookup(picked, token, bool(as_word), lang)
         chosen = found.labels.index(piece) if piece in found.labels else 0
         notices = found.notices + _spaced_notice(found, lang)
@@ -189,11 +181,20 @@ class EmbeddingsTab:
                  n=weight.shape[0], label=picked.label)
         if choice == FRESH:
             notices.append(t("emb.untrained", lang))
-        rows = [[n, _label(picked.tokenizer, i), i, round(s, 4)]
-                for n, (i, s) in enumerate(zip(ids, scores), 1)]
+        rows = _rows(ids, scores, lambda i: token_text(picked.tokenizer, i))
         pieces = gr.update(choices=found.labels if len(found.ids) > 1 else [],
                            value=found.labels[chosen] if len(found.ids) > 1 else None)
         return _notices_md([head, *notices]), pieces, rows
+
+    def _position_neighbours(self, picked: PickedModel, weight, typed, k: int, lang):
+        last = weight.shape[0] - 1
+        text = typed.strip() if isinstance(typed, str) else ""
+        if not (text.isdigit() and int(text) <= last):
+            raise gr.Error(t("emb.err.position", lang, last=last))
+        ids, scores = neighbours(self.unit_rows.get(weight), int(text), k)
+        name = t("emb.col_position", lang)
+        head = t("emb.positions_of", lang, position=int(text), n=weight.shape[0], label=picked.label)
+        return head, gr.update(choices=[], value=None), _rows(ids, scores, lambda i: f"{name} {i}")
 
     # ----- analogies -----------------------------------------------------------------
     @friendly
@@ -216,9 +217,7 @@ class EmbeddingsTab:
             if isinstance(expected, str) and expected.strip():
                 lines.append(self._expected_line(picked, unit, (a_id, b_id, c_id), expected,
                                                  bool(as_word), k, lang))
-        rows = [[n, _label(picked.tokenizer, i), i, round(s, 4)]
-                for n, (i, s) in enumerate(zip(ids, scores), 1)]
-        return _notices_md(lines), rows
+        return _notices_md(lines), _rows(ids, scores, lambda i: token_text(picked.tokenizer, i))
 
     @staticmethod
     def _expected_line(picked, unit, abc, expected, as_word, k, lang) -> str:
@@ -246,10 +245,10 @@ class EmbeddingsTab:
         projection = project_2d(weight[ids])
         with self._slot(weight):
             near_ids, near_scores = neighbour_table(self.unit_rows.get(weight), ids, HOVER_NEIGHBOURS)
-        labels = [_label(picked.tokenizer, i) for i in ids]
+        labels = [token_text(picked.tokenizer, i) for i in ids]
         classes = [_class(picked.tokenizer, i) for i in ids]
         hover = [t("emb.plot.hover", lang, token=label, cls=t(f"emb.class.{cls}", lang),
-                   near=_near_text([_label(picked.tokenizer, j) for j in near], scores))
+                   near=_near_text([token_text(picked.tokenizer, j) for j in near], scores))
                  for label, cls, near, scores in zip(labels, classes, near_ids, near_scores)]
         title = t("emb.plot.map_title", lang, label=picked.label, n=len(ids))
         figure = token_map(projection.points.tolist(), labels, classes,
@@ -301,7 +300,7 @@ class EmbeddingsTab:
         aligned = align_frames([torch.tensor(f.value["points"]) for f in frames])
         titles = [self._frame_title(view.evals, f.step, lang) for f in frames]
         tokenizer = job.spec.tokenizer
-        labels = [_label(tokenizer, i) for i in ids]
+        labels = [token_text(tokenizer, i) for i in ids]
         classes = [_class(tokenizer, i) for i in ids]
         figure = map_film([[[round(v, 4) for v in p] for p in a.tolist()] for a in aligned],
                           labels, classes, [m < labelled for m in range(len(ids))], titles, index, lang)
