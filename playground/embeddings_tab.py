@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 import gradio as gr
 import torch
@@ -40,6 +41,7 @@ VECTORS = ("tokens", "positions")
 MAX_TOKEN_CHARS = 100
 HOVER_NEIGHBOURS = 5
 BIG_VOCAB = 10_000                       # GPT-2 sized: searches wait for one of two slots
+WAIT_FOR_JOB_S = 120                     # the film polls this long for a job to appear
 TYPED = {"␣": " ", "↵": "\n", "⇥": "\t", "␀": "\0", "\\n": "\n", "\\t": "\t"}
 
 
@@ -281,10 +283,12 @@ class EmbeddingsTab:
         job = self.ctx.registry.get(owner)
         view = job.view() if job is not None else None
         frames = view.probes.get("embedding_map", []) if view is not None else []
-        if not frames:
+        if not frames:      # no job yet: wait a while (Start may be on its way), then rest
+            waiting = last_key if last_key and last_key[0] == "waiting" else ("waiting", time.monotonic())
+            active = ((view is not None and view.state.active)
+                      or time.monotonic() - waiting[1] < WAIT_FOR_JOB_S)
             message = t("emb.no_frames" if job is not None else "emb.no_job", lang)
-            return (gr.skip(), message, gr.update(maximum=1, value=0), last_key,
-                    gr.Timer(active=view is not None and view.state.active))
+            return gr.skip(), message, gr.update(maximum=1, value=0), waiting, gr.Timer(active=active)
         ids = frames[-1].value["ids"]
         frames = [f for f in frames if f.value["ids"] == ids]
         n = len(frames)
@@ -307,6 +311,10 @@ class EmbeddingsTab:
         status = t("emb.frame_status", lang, i=index + 1, n=n, step=frames[index].step,
                    loss=self._loss_text(view.evals, frames[index].step, lang))
         return (figure, status, gr.update(maximum=max(1, n - 1), value=index), key, polling)
+
+    def film_opened(self, request: gr.Request, learner, lang, frame, labelled, last_key):
+        """Tab-select handler: the film afresh, polling again while a job may be starting."""
+        return self.film(request, learner, lang, frame, labelled, None)
 
     @staticmethod
     def _loss_text(evals, step: int, lang) -> str:
@@ -391,6 +399,6 @@ def build(ctx: AppContext) -> None:
         # First impressions: the map of the default model, and the film if a job is running.
         page.select(tab.draw_map, map_inputs, [map_plot, map_md], api_visibility="private",
                     show_progress="hidden", **searches)
-        page.select(tab.film, film_inputs, film_outputs, api_visibility="private",
+        page.select(tab.film_opened, film_inputs, film_outputs, api_visibility="private",
                     show_progress="hidden", concurrency_limit=None)
         picker.attach_refresh(page.select)

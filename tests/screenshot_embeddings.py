@@ -71,13 +71,15 @@ def main() -> int:
     parser.add_argument("languages", nargs="*", default=["en", "zh"])
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--preset", default="shakespeare-char")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the run")
     args = parser.parse_args()
     for lang in args.languages:
         work = Path(tempfile.mkdtemp(prefix="embeddings-"))
         proc, url = launch_app(work / "app.log", work / "cache", LLM_PLAYGROUND_RUNS=str(work / "runs"),
                                LLM_PLAYGROUND_LANG=lang)
         try:
-            for path in shoot_film(url, lang, args.preset, args.steps, f"embeddings-film-{lang}"):
+            for path in shoot_film(url, lang, args.preset, args.steps, f"embeddings-film-{lang}",
+                                   args.timeout):
                 print(path, flush=True)
         finally:
             stop_app(proc)

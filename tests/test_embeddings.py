@@ -371,9 +371,14 @@ def test_the_film_aligns_the_frames_and_shows_the_loss(tmp_path, monkeypatch, da
     assert again[4].active is False                             # the job is over: stop polling
 
 
-def test_the_film_without_a_job_says_what_to_do():
-    result = tab.film(None, "nobody-here", "en", 0, 80, None)
-    assert "start one in the Pretrain tab" in result[1] and result[4].active is False
+def test_the_film_without_a_job_says_what_to_do_and_waits_a_while_for_one(monkeypatch):
+    import playground.embeddings_tab as embeddings_tab
+    result = tab.film_opened(None, "nobody-here", "en", 0, 80, "an old key")
+    assert "start one in the Pretrain tab" in result[1]
+    assert result[4].active is True                         # Start may be on its way
+    later = time.monotonic() + embeddings_tab.WAIT_FOR_JOB_S + 1
+    monkeypatch.setattr(embeddings_tab.time, "monotonic", lambda: later)
+    assert tab.film(None, "nobody-here", "en", 0, 80, result[3])[4].active is False
 
 
 # ----- the live app ------------------------------------------------------------------------
