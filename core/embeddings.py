@@ -277,6 +277,7 @@ def corpus_of(tokenizer) -> str | None:
 
 MAX_MAP_IDS = 2000
 _FREQUENT: dict[tuple[str, int], tuple[int, ...]] = {}   # one entry per named corpus tokenizer
+_FREQUENT_LOCK = threading.Lock()
 
 
 def _frequent_in_corpus(corpus: str, tokenizer) -> tuple[int, ...]:
@@ -285,10 +286,13 @@ def _frequent_in_corpus(corpus: str, tokenizer) -> tuple[int, ...]:
     from core.corpora import load_corpus
 
     key = (tokenizer.name, tokenizer.n_vocab)
-    if key not in _FREQUENT:
-        ids = torch.tensor(tokenizer.encode(load_corpus(corpus)), dtype=torch.long)
-        _FREQUENT[key] = tuple(frequent_ids(ids, tokenizer.n_vocab, MAX_MAP_IDS))
-    return _FREQUENT[key]
+    with _FREQUENT_LOCK:
+        if key in _FREQUENT:
+            return _FREQUENT[key]
+    ids = torch.tensor(tokenizer.encode(load_corpus(corpus)), dtype=torch.long)
+    counted = tuple(frequent_ids(ids, tokenizer.n_vocab, MAX_MAP_IDS))
+    with _FREQUENT_LOCK:
+        return _FREQUENT.setdefault(key, counted)
 
 
 def map_token_ids(tokenizer, n_vocab: int, limit: int) -> tuple[list[int], bool]:
