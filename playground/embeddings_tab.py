@@ -213,6 +213,7 @@ class EmbeddingsTab:
             ids, scores = analogy(unit, a_id, b_id, c_id, k)
             lines = [t("emb.analogy_head", lang, a=code(words[0].labels[0]), b=code(words[1].labels[0]),
                        c=code(words[2].labels[0]), label=picked.label)]
+            lines += [notice for found in words for notice in found.notices]
             if any(found.spaced is not None for found in words):
                 lines.append(t("emb.analogy_spaced", lang,
                                tokens=", ".join(code(f.labels[0]) for f in words)))
@@ -224,7 +225,10 @@ class EmbeddingsTab:
     @staticmethod
     def _expected_line(picked, unit, abc, expected, as_word, k, lang) -> str:
         """Where the expected answer came, and one honest sentence when it did not."""
-        found = _lookup(picked, expected.strip(), as_word, lang)
+        try:
+            found = _lookup(picked, expected.strip(), as_word, lang)
+        except gr.Error as err:                  # not in the vocabulary: say so, keep the rest
+            return str(err.message)
         shown = code(found.labels[0]) if len(found.ids) == 1 else _shown(found.word)
         if len(found.ids) != 1:
             return t("emb.expected_pieces", lang, expected=shown, n=len(found.ids))

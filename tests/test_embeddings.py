@@ -284,6 +284,9 @@ def test_an_analogy_and_its_honest_sentence():
     assert rows[0][1] == "z" and "✓ `z` is number 1" in md           # x + (e − a) is nearest z
     md, _ = tab.solve_analogy(None, LEARNER, "en", choice, "e", "a", "x", "o", 1, True)
     assert "`o` is only number 3 of 3" in md
+    md, rows = tab.solve_analogy(None, LEARNER, "en", "fresh", "king", "man", "woman", "queen", 5, True)
+    assert "so `king` (without the space) was used" in md and len(rows) == 5
+    assert "Not in this model's vocabulary" in md and "`␣queen`" in md  # said, not a failure
     with pytest.raises(gr.Error, match="is 2 tokens"):
         tab.solve_analogy(None, LEARNER, "en", choice, "ax", "a", "e", "", 3, True)
 
