@@ -3,7 +3,8 @@ line (`python -m core.train`) both assemble, in one place.
 
 Each corpus tells a story on a small machine, and choosing the corpus chooses the
 settings that tell it (a `Story`): the model preset, the tokenizer, the step budget,
-the prompt the samples start from, and a text for the attention probe.
+the prompt the samples start from, and a text for the attention probe. Every job also
+maps its most frequent tokens' embeddings as it trains (the embeddings tab's film).
 - the-verdict: GPT-2's BPE restricted to the text's own tokens; words within ~15 s,
   then overfitting: training loss keeps falling while validation loss turns up;
 - tiny-shakespeare: characters; names, line breaks, then words;
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from core.config import PRESETS, GPTConfig
 from core.corpora import CORPORA, corpus_tokenizer
 from core.data import tokenize_and_split
+from core.embeddings import frequent_ids
 from core.jobs.spec import JobSpec
 from core.objectives import check_split
 from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
@@ -29,6 +31,8 @@ TOKENIZER_KINDS = ("auto", "char", "gpt2-subset", "gpt2")
 # The book trains GPT-2 124M on the-verdict with a 256-token context.
 MODEL_OVERRIDES = {"gpt2-124m": {"context_length": 256}, "gpt2-355m": {"context_length": 256}}
 PROBE_TOKENS = 24
+MAP_TOKENS = 300          # the embedding map's tokens: a character model's whole alphabet,
+                          # or a large vocabulary's most frequent tokens
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,12 @@ def attention_probe(tokenizer: Tokenizer, text: str, context_length: int,
     return (ProbeSpec("attention", "attention", every, {"ids": ids}),)
 
 
+def embedding_map_probe(train_ids, vocab_size: int, every: int) -> tuple[ProbeSpec, ...]:
+    """The map of the most frequent tokens' embeddings, every `every` steps."""
+    ids = frequent_ids(train_ids, vocab_size, MAP_TOKENS)
+    return (ProbeSpec("embedding_map", "embedding_map", every, {"ids": ids}),) if len(ids) > 1 else ()
+
+
 def pretraining_spec(label: str, corpus_name: str, text: str, tokenizer: Tokenizer,
                      model_cfg: GPTConfig, train_cfg: TrainConfig, *, probe_text: str = "",
                      probe_every: int | None = None, train_ratio: float = 0.9,
@@ -111,5 +121,6 @@ def pretraining_spec(label: str, corpus_name: str, text: str, tokenizer: Tokeniz
     every = probe_every or train_cfg.eval_every
     probes = attention_probe(tokenizer, probe_text or train_cfg.sample_prompt,
                              model_cfg.context_length, every)
+    probes += embedding_map_probe(train_ids, model_cfg.vocab_size, every)
     return JobSpec.pretraining(label, model_cfg, train_cfg, tokenizer, train_ids, val_ids,
                                corpus=corpus_name, probes=probes, **spec_fields)

@@ -4,7 +4,8 @@ A probe is a function `fn(model, **args) -> plain numbers` (lists, dicts, floats
 tensors, so the result can travel from a job's process to the server). The trainer
 runs each probe every N steps under eval mode and no_grad (`ProbeSpec` in
 core/train.py); the job keeps the results, bounded, for the tabs to show — the
-attention tab scrubs through them to watch patterns form as the loss falls.
+attention tab scrubs through them to watch patterns form as the loss falls, and the
+embeddings tab plays the map of the token vectors organising itself.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Callable
 from torch import nn
 
 from core.analysis import attention_maps
+from core.embeddings import project_2d, token_vectors
 
 MAX_PROBE_TOKENS = 64
+MAX_MAP_TOKENS = 500
 
 
 def attention_probe(model: nn.Module, ids: list[int], digits: int = 4) -> dict:
@@ -31,8 +34,26 @@ def attention_probe(model: nn.Module, ids: list[int], digits: int = 4) -> dict:
     return {"ids": maps.ids, "weights": maps.weights.round(decimals=digits).tolist()}
 
 
+def embedding_map_probe(model: nn.Module, ids: list[int], digits: int = 3) -> dict:
+    """Where a fixed set of tokens lies on the 2-D map of the input embeddings now
+    (`core.embeddings.project_2d`): the points, never the vectors, so sixty frames of a
+    Tang model (8,548 × 96 weights) cost kilobytes, not hundreds of megabytes.
+
+    Returns {"ids": [...], "points": [[x, y], ...] (one per id, rounded to `digits`),
+    "explained": [share of the spread along x, along y]}. Frames are not aligned with
+    each other here (a probe never sees the others): the reader turns each onto the
+    one before (`core.embeddings.align_frames`).
+    """
+    if not 2 <= len(ids) <= MAX_MAP_TOKENS:
+        raise ValueError(f"an embedding-map probe takes 2..{MAX_MAP_TOKENS} token ids")
+    projection = project_2d(token_vectors(model)[list(ids)])
+    return {"ids": list(ids), "points": projection.points.round(decimals=digits).tolist(),
+            "explained": [round(share, 4) for share in projection.explained]}
+
+
 PROBES: dict[str, Callable[..., object]] = {
     "attention": attention_probe,
+    "embedding_map": embedding_map_probe,
 }
 
 

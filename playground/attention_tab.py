@@ -207,6 +207,7 @@ def build(ctx: AppContext) -> None:
             learned_plot = gr.Plot(label=t("att.learned_label", lang))
             learned_sim_plot = gr.Plot(label=t("att.learned_sim_label", lang))
         learned_md = gr.Markdown()
+        gr.Markdown(t("emb.from_attention", lang))
 
         for name, widget, rng in (("layer", layer_sl, layer_range), ("head", head_sl, head_range),
                                   ("n_positions", positions_sl, POSITIONS), ("d_model", dims_sl, DIMS)):

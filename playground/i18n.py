@@ -1143,6 +1143,204 @@ STRINGS: dict[str, dict[str, str]] = {
               "rank {rank}, p = {p:.3f}",
         "zh": "{layer} 之后，位置 {position}<br>前 5 名：<br>{top}<br>最终预测 {final}：第 {rank} 名，p = {p:.3f}",
     },
+    # --- embeddings tab: what a token's vector means, and the map forming while training ---
+    "emb.tab": {"en": "Embeddings", "zh": "嵌入向量"},
+    "emb.intro": {
+        "en": "A GPT's first layer is a table with one row per token: token id *i* picks row *i*, a "
+              "vector of `emb_dim` numbers (chapter 2.7). Nobody says what the rows should hold: they "
+              "start random and are trained, like every other weight, to make the next token likely. "
+              "Tokens that are used alike end up **pointing alike**, and the **cosine similarity** "
+              "(1 = the same direction, 0 = unrelated) measures it. Find a token's nearest neighbours, "
+              "try an analogy, see the whole table as a map, and watch the map organise itself while "
+              "your model trains.",
+        "zh": "GPT 的第一层是一张表，每个词元一行：词元 id *i* 取出第 *i* 行，一个由 `emb_dim` 个数组成的向量"
+              "（第 2.7 节）。没有人规定这些行该是什么：它们从随机值开始，和其他权重一样被训练，只为让下一个词元更可能出现。"
+              "用法相近的词元最后会**指向相近的方向**，用**余弦相似度**衡量（1 = 方向相同，0 = 无关）。"
+              "查一个词元的最近邻、试一个类比、把整张表看成一幅地图，再看着这幅地图在你的模型训练时自己整理成形。",
+    },
+    "emb.card": {
+        "en": "**Try this**\n"
+              "1. Train tiny-shakespeare in the Pretrain tab for a minute, then come here and press ▶ under "
+              "*Watching it form*: a random cloud at step 0, then the vowels (red) drift together, away from "
+              "the consonants (blue), while the loss falls.\n"
+              "2. Neighbours of `e` on that model: which letters does it think are like it? Then the same on "
+              "the untrained model: the scores are all near 0.\n"
+              "3. `king − man + woman` on GPT-2: is `queen` first? Read why the textbook answer may not come.\n"
+              "4. Switch to position vectors: neighbouring positions of a trained model look alike, and the map "
+              "draws them as a curve.",
+        "zh": "**试一试**\n"
+              "1. 在“预训练”页用 tiny-shakespeare 训练一分钟，再回到这里，在“看它成形”下按 ▶：第 0 步是一团随机的点，"
+              "然后随着损失下降，元音（红色）慢慢聚到一起，离开辅音（蓝色）。\n"
+              "2. 在这个模型上查 `e` 的近邻：它觉得哪些字母和 e 相像？再在未训练的模型上查：相似度都接近 0。\n"
+              "3. 在 GPT-2 上试 `king − man + woman`：`queen` 排第一吗？读一读为什么教科书上的答案不一定出现。\n"
+              "4. 切换到位置向量：训练过的模型里相邻的位置彼此相像，地图把它们画成一条曲线。",
+    },
+    "emb.vectors": {"en": "Vectors (for neighbours and the map)", "zh": "向量（用于近邻和地图）"},
+    "emb.vectors.tokens": {"en": "token embeddings (tok_emb)", "zh": "词元嵌入（tok_emb）"},
+    "emb.vectors.positions": {"en": "position embeddings (pos_emb)", "zh": "位置嵌入（pos_emb）"},
+    "emb.as_word": {"en": "GPT-2 BPE: a word with its leading space (\" king\")",
+                    "zh": "GPT-2 BPE：按带前导空格的词查（\" king\"）"},
+    "emb.neighbours_title": {
+        "en": "### Nearest neighbours\nType a token (a word, a character, a piece of a word; for position "
+              "vectors, a position number). `␣` stands for a space and `↵` for a new line.",
+        "zh": "### 最近邻\n输入一个词元（一个词、一个字符、一个词片段；查位置向量时输入位置编号）。"
+              "`␣` 表示空格，`↵` 表示换行。",
+    },
+    "emb.token": {"en": "Token", "zh": "词元"},
+    "emb.default_token": {"en": "he", "zh": "he"},
+    "emb.piece": {"en": "Piece (when the tokenizer splits it)", "zh": "片段（被分词器拆开时）"},
+    "emb.k": {"en": "how many neighbours (k)", "zh": "近邻个数（k）"},
+    "emb.find": {"en": "Find neighbours", "zh": "查找近邻"},
+    "emb.col_rank": {"en": "#", "zh": "#"},
+    "emb.col_token": {"en": "token", "zh": "词元"},
+    "emb.col_id": {"en": "id", "zh": "id"},
+    "emb.col_position": {"en": "position", "zh": "位置"},
+    "emb.col_cosine": {"en": "cosine", "zh": "余弦"},
+    "emb.neighbours_of": {
+        "en": "Nearest to {token} (id {id}) among the {n:,} token vectors of {label}, by cosine similarity.",
+        "zh": "在 {label} 的 {n:,} 个词元向量中，按余弦相似度离 {token}（id {id}）最近的词元。",
+    },
+    "emb.positions_of": {
+        "en": "Nearest to position {position} among the {n:,} position vectors of {label}, by cosine similarity.",
+        "zh": "在 {label} 的 {n:,} 个位置向量中，按余弦相似度离位置 {position} 最近的位置。",
+    },
+    "emb.spaced": {
+        "en": "GPT-2's word tokens carry their leading space: {spaced} was used (untick the box above for {plain}).",
+        "zh": "GPT-2 的词元把词前的空格也算在内：用的是 {spaced}（取消上面的勾选可查 {plain}）。",
+    },
+    "emb.unspaced": {
+        "en": "{spaced} is not in this model's vocabulary, so {plain} (without the space) was used.",
+        "zh": "{spaced} 不在这个模型的词表里，所以用的是 {plain}（不带空格）。",
+    },
+    "emb.pieces": {
+        "en": "{word} is {n} tokens for this model: {pieces}. Showing {piece}; pick another piece above.",
+        "zh": "{word} 在这个模型里是 {n} 个词元：{pieces}。下面是 {piece} 的结果；可在上面换一个片段。",
+    },
+    "emb.untrained": {
+        "en": "This model is untrained: its vectors are random, so these neighbours mean nothing yet (among "
+              "many random vectors one always comes out best, by chance).",
+        "zh": "这个模型没有训练过：它的向量是随机的，所以这些近邻还没有任何意义（在许多随机向量里，总有一个碰巧最接近）。",
+    },
+    "emb.analogy_title": {
+        "en": "### Analogies\n*a* − *b* + *c* ≈ ? The textbook's example is king − man + woman ≈ queen: the "
+              "vector from *man* to *woman*, added to *king*. The nearest tokens by cosine are listed, "
+              "leaving out *a*, *b* and *c* (as word2vec does). Token vectors only.",
+        "zh": "### 类比\n*a* − *b* + *c* ≈ ？教科书的例子是 king − man + woman ≈ queen：把从 *man* 到 *woman* "
+              "的向量加到 *king* 上。下面按余弦列出最近的词元，不算 *a*、*b*、*c* 本身（word2vec 也是这样做的）。只用词元向量。",
+    },
+    "emb.a": {"en": "a", "zh": "a"},
+    "emb.b": {"en": "− b", "zh": "− b"},
+    "emb.c": {"en": "+ c", "zh": "+ c"},
+    "emb.expected": {"en": "expected answer (optional)", "zh": "期望的答案（可不填）"},
+    "emb.analogy_run": {"en": "Solve the analogy", "zh": "求解类比"},
+    "emb.analogy_head": {
+        "en": "{a} − {b} + {c} ≈ … on {label}, nearest by cosine (the three left out).",
+        "zh": "在 {label} 上：{a} − {b} + {c} ≈ …，按余弦取最近的（不算这三个）。",
+    },
+    "emb.analogy_spaced": {
+        "en": "On GPT-2's BPE a word is the token with its leading space, so these were used: {tokens}.",
+        "zh": "在 GPT-2 的 BPE 里，一个词是带前导空格的那个词元，所以用的是：{tokens}。",
+    },
+    "emb.analogy_hit": {"en": "✓ {expected} is number {rank} (cosine {score:.3f}).",
+                        "zh": "✓ {expected} 排第 {rank}（余弦 {score:.3f}）。"},
+    "emb.analogy_miss": {
+        "en": "{expected} is only number {rank:,} of {n:,} (cosine {score:.3f}): these input embeddings do not "
+              "give the textbook answer. Tokens are not words, and these vectors were trained to predict the "
+              "next token, not to make analogies hold: the textbook result comes from word2vec, whose "
+              "vectors were trained for exactly that kind of closeness.",
+        "zh": "{expected} 只排在 {n:,} 个中的第 {rank:,} 位（余弦 {score:.3f}）：这些输入嵌入给不出教科书上的答案。"
+              "词元不是词，而且这些向量是为预测下一个词元训练的，不是为了让类比成立：教科书上的结果来自 word2vec，"
+              "它的向量正是为这种“相近”而训练的。",
+    },
+    "emb.expected_pieces": {
+        "en": "{expected} is {n} tokens for this model, so it cannot be one answer.",
+        "zh": "{expected} 在这个模型里是 {n} 个词元，所以不可能是一个答案。",
+    },
+    "emb.map_title": {
+        "en": "### The map\nEvery vector squeezed onto the flat plane along which the vectors spread most "
+              "(their two principal components). Colours are simple classes; the most frequent tokens are "
+              "labelled and every point names its nearest neighbours on hover. The map keeps only part of "
+              "the spread (the share is in the note): two tokens close on the map may still be far apart.",
+        "zh": "### 地图\n把所有向量压到它们分布最开的那个平面上（前两个主成分）。颜色是简单的类别；最常见的词元带标签，"
+              "把鼠标放在点上可以看到它的最近邻。地图只保留了一部分分布（比例见说明）：地图上挨得近的两个词元实际上仍可能相距很远。",
+    },
+    "emb.map_tokens": {"en": "tokens on the map (most frequent first)", "zh": "地图上的词元数（按频率）"},
+    "emb.map_labels": {"en": "labelled tokens", "zh": "带标签的词元数"},
+    "emb.draw": {"en": "Draw the map", "zh": "画地图"},
+    "emb.map_note": {
+        "en": "{n:,} tokens: {how}. The two axes keep {share:.0%} of their spread.",
+        "zh": "{n:,} 个词元：{how}。两个坐标轴保留了它们 {share:.0%} 的分布。",
+    },
+    "emb.map_how.frequent": {"en": "the most frequent in {corpus}", "zh": "{corpus} 中最常见的"},
+    "emb.map_how.first": {"en": "the first ids (this model's text is not at hand to count)",
+                          "zh": "前面的 id（手头没有这个模型的语料可以统计）"},
+    "emb.positions_note": {
+        "en": "{n:,} positions of {context:,}. The two axes keep {share:.0%} of their spread. Learned "
+              "positions that vary smoothly draw a smooth curve; an untrained model's are a random cloud.",
+        "zh": "{context:,} 个位置中的 {n:,} 个。两个坐标轴保留了它们 {share:.0%} 的分布。"
+              "平滑变化的位置向量会画出一条平滑的曲线；未训练模型的位置向量只是一团随机的点。",
+    },
+    "emb.plot.map_title": {"en": "{label} · {n:,} token vectors on their main plane",
+                           "zh": "{label} · {n:,} 个词元向量投影到主平面"},
+    "emb.plot.positions_title": {"en": "{label} · position vectors 0–{last} on their main plane",
+                                 "zh": "{label} · 位置向量 0–{last} 投影到主平面"},
+    "emb.plot.hover": {"en": "{token} · {cls}<br>nearest: {near}", "zh": "{token} · {cls}<br>最近邻：{near}"},
+    "emb.plot.position_hover": {"en": "position {position}<br>nearest: {near}",
+                                "zh": "位置 {position}<br>最近邻：{near}"},
+    "emb.plot.position": {"en": "position", "zh": "位置"},
+    "emb.plot.play": {"en": "▶ play", "zh": "▶ 播放"},
+    "emb.plot.pause": {"en": "❚❚ pause", "zh": "❚❚ 暂停"},
+    "emb.plot.frame_title": {"en": "Step {step:,}{loss}", "zh": "第 {step:,} 步{loss}"},
+    "emb.plot.frame_loss": {"en": " · validation loss {loss:.3f}", "zh": " · 验证损失 {loss:.3f}"},
+    "emb.class.vowel": {"en": "vowel", "zh": "元音"},
+    "emb.class.consonant": {"en": "consonant", "zh": "辅音"},
+    "emb.class.digit": {"en": "digit", "zh": "数字"},
+    "emb.class.punctuation": {"en": "punctuation", "zh": "标点"},
+    "emb.class.space": {"en": "space", "zh": "空白"},
+    "emb.class.cjk": {"en": "CJK", "zh": "汉字"},
+    "emb.class.word": {"en": "word (leading space)", "zh": "词（带前导空格）"},
+    "emb.class.piece": {"en": "word piece", "zh": "词片段"},
+    "emb.class.other": {"en": "other", "zh": "其他"},
+    "emb.film_title": {
+        "en": "### Watching it form\nA training job from the Pretrain tab photographs the map of its most "
+              "frequent tokens every few steps (only the points travel, never the vectors). Each frame is "
+              "turned (rotated or mirrored) onto the one before, so the points move instead of flipping. "
+              "Press ▶ to play them all, or move the slider (at the right end it follows the newest).",
+        "zh": "### 看它成形\n“预训练”页的训练任务每隔几步给最常见词元的地图拍一张快照（传回来的只有点，不是向量）。"
+              "每一帧都被旋转或镜像到与前一帧对齐，所以点是在移动，而不是来回翻转。按 ▶ 播放全部，"
+              "或拖动滑块（在最右端时跟随最新的一帧）。",
+    },
+    "emb.frame_slider": {"en": "frame", "zh": "帧"},
+    "emb.no_job": {"en": "No training job yet: start one in the Pretrain tab (tiny-shakespeare tells this story best), then come back.",
+                   "zh": "还没有训练任务：请先在“预训练”页开始训练（tiny-shakespeare 最能讲好这个故事），再回来看。"},
+    "emb.no_frames": {"en": "Your job has no map frames yet: they come every few steps.",
+                      "zh": "你的任务还没有地图帧：每隔几步会拍一张。"},
+    "emb.frame_status": {"en": "Frame {i} of {n}, at step {step:,}{loss}.", "zh": "第 {i} / {n} 帧，第 {step:,} 步{loss}。"},
+    "emb.from_attention": {
+        "en": "The **Embeddings** tab maps these learned position vectors and lists which positions look alike.",
+        "zh": "在**嵌入向量**页可以把这些学习到的位置向量画成地图，并列出哪些位置彼此相像。",
+    },
+    "emb.err.empty": {"en": "Type a token first (␣ for a space, ↵ for a new line).",
+                      "zh": "请先输入一个词元（␣ 表示空格，↵ 表示换行）。"},
+    "emb.err.too_long": {"en": "That is {n} characters: type one token (at most {limit} characters).",
+                         "zh": "这有 {n} 个字符：请输入一个词元（最多 {limit} 个字符）。"},
+    "emb.err.unknown": {
+        "en": "Not in this model's vocabulary ({vocab:,} tokens): {pieces}. A model only has vectors for the "
+              "tokens of the text its tokenizer was built from.",
+        "zh": "不在这个模型的词表里（{vocab:,} 个词元）：{pieces}。模型只为构建分词器的那段文本里的词元准备了向量。",
+    },
+    "emb.err.analogy_pieces": {
+        "en": "{word} is {n} tokens for this model ({pieces}): an analogy takes one token for each of a, b and c.",
+        "zh": "{word} 在这个模型里是 {n} 个词元（{pieces}）：类比的 a、b、c 每个都只能是一个词元。",
+    },
+    "emb.err.vectors": {"en": "Choose token or position vectors.", "zh": "请选择词元向量或位置向量。"},
+    "emb.err.no_positions": {
+        "en": "This model was built without position embeddings, so there are no position vectors to show. "
+              "(Without them it cannot tell “dog bites man” from “man bites dog”.)",
+        "zh": "这个模型构建时没有位置嵌入，所以没有位置向量可看。（没有位置，它分不清“狗咬人”和“人咬狗”。）",
+    },
+    "emb.err.position": {"en": "For position vectors type a position number from 0 to {last}.",
+                         "zh": "查位置向量时请输入 0 到 {last} 之间的位置编号。"},
     # --- spam classifier tab ---
     "spam.tab": {"en": "Spam classifier", "zh": "垃圾短信分类"},
     "spam.base": {"en": "Start from", "zh": "从哪个模型开始"},

@@ -7,6 +7,7 @@ or an HTML string; every string they show comes from the catalogue.
 - `sampling`: the next-token chart and the surprisal strip;
 - `gradient`: the gradient-descent lab's animated figure;
 - `attention`: attention heatmaps and positional encodings;
+- `embeddings`: token and position maps, and the film of a map forming;
 - `classifier`: accuracy, the confusion matrix and per-token "why" shading.
 """
 

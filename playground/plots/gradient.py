@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from core.gradient_descent import GDStep, best_a, loss
 from playground.i18n import t
-from playground.plots.style import PALETTE
+from playground.plots.style import PALETTE, play_menu
 
 MAX_FRAMES = 50          # an animation of longer runs shows every k-th step
 MAX_PATH_POINTS = 100    # the drawn path of a long run is thinned to this many points
@@ -141,16 +141,10 @@ def lab_figure(xs: list[float], ys: list[float], records: list[GDStep], steps: i
 def _animation_controls(fig: go.Figure, frames: list[dict], lang: str | None) -> None:
     """Play/pause buttons and a step slider, each carrying its frames inline."""
     duration = int(min(500, max(120, 8000 / len(frames))))
-    play = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0),
-                fromcurrent=False, mode="immediate")
     jump = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", showactive=False,
-                          x=0, xanchor="left", y=-0.2, yanchor="top", pad=dict(r=10, t=0),
-                          buttons=[dict(label=t("gd.plot.play", lang), method="animate",
-                                        args=[frames, play]),
-                                   dict(label=t("gd.plot.pause", lang), method="animate",
-                                        args=[[None], jump])])],
+        updatemenus=[play_menu(frames, t("gd.plot.play", lang), t("gd.plot.pause", lang), duration,
+                               x=0, xanchor="left", y=-0.2, yanchor="top")],
         # tick labels hidden (transparent): the current step shows above the rail instead
         sliders=[dict(active=len(frames) - 1, x=0.25, len=0.75, y=-0.2, yanchor="top",
                       pad=dict(t=0, b=0), font=dict(color="rgba(0,0,0,0)"), ticklen=3,

@@ -37,3 +37,15 @@ def base_layout(fig: go.Figure, title: str, x_title: str | None = None,
     if log_y:
         fig.update_yaxes(type="log")
     return fig
+
+
+def play_menu(frames: list[dict], play: str, pause: str, duration: int, **place) -> dict:
+    """Play and pause buttons for an animation. Gradio hands a figure to `Plotly.react`
+    without its frames, so the buttons carry the frames inline (`Plotly.animate` takes
+    frame objects as well as names). `place`: the menu's x, y and anchors."""
+    go_on = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0),
+                 fromcurrent=False, mode="immediate")
+    stop = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
+    return dict(type="buttons", direction="left", showactive=False, pad=dict(r=10, t=0),
+                buttons=[dict(label=play, method="animate", args=[frames, go_on]),
+                         dict(label=pause, method="animate", args=[[None], stop])], **place)
