@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from core.poetry import is_five_character_poem
 from core.tokenizer import ASSETS, BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
 
 DATA_ENV = "LLM_PLAYGROUND_DATA"
@@ -235,8 +236,8 @@ def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
     2. Pretraining text: title, newline, lines joined by newlines; poems joined by a
        blank line.
     3. Instruction items: <INS>請用以下題目寫一首詩<INP>{title}<RES>{lines}.
-    4. Preference pairs: each five-character poem (every line 12 characters) against a
-       random other poem.
+    4. Preference pairs: each five-character poem (`is_five_character_poem`: every line
+       12 characters) against a random other poem.
     5. Vocabulary: every character of the three parts plus "\\0" as end-of-text, sorted.
     6. Each part is split 90 / 10 into training and evaluation (`instructions_train`,
        `instructions_eval`, …).
@@ -252,8 +253,8 @@ def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
 
     pretrain_text = "\n\n".join(f"{p['title']}\n" + "\n".join(p["paragraphs"]) for p in pretrain)
     instructions = [as_instruction(p) for p in finetune]
-    five = [p for p in align if all(len(line) == 12 for line in p["paragraphs"])]
-    others = [p for p in align if not all(len(line) == 12 for line in p["paragraphs"])]
+    five = [p for p in align if is_five_character_poem(p["paragraphs"])]
+    others = [p for p in align if not is_five_character_poem(p["paragraphs"])]
     pairs = [(as_instruction(p), as_instruction(rng.choice(others))) for p in five] if others else []
     all_text = pretrain_text + "".join(instructions) + "".join(a + b for a, b in pairs) + "\0"
 
