@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from core.data import create_dataloader, random_batch
-from core.generate import eval_mode, generate
+from core.generate import eval_mode, generate_stream
 from core.loss import lm_loss
 from core.tokenizer import Tokenizer
 
@@ -117,13 +117,26 @@ class LanguageModeling(NextTokenObjective):
         return losses
 
     def samples(self, model, settings):
-        out = []
-        for item, ids in enumerate(self.prompt_ids):
-            new = generate(model, ids, settings.sample_tokens, self.context_length,
-                           temperature=settings.sample_temperature, top_k=settings.sample_top_k,
-                           seed=settings.seed)
-            out.append(Sample(self.tokenizer.decode(new[0].tolist()), item))
-        return out
+        # Prompt i draws with seed + i: fixed from sample to sample (so a sample changes
+        # only because the model does), but not the same draws for every prompt.
+        return [Sample(self._write(model, ids, settings, settings.seed + item), item)
+                for item, ids in enumerate(self.prompt_ids)]
+
+    def _write(self, model, ids: torch.Tensor, settings, seed: int) -> str:
+        """The prompt and what the model writes after it. With `settings.sample_stop` (a
+        poem's blank line) the text ends where the model first writes that, as written."""
+        stop, decode = getattr(settings, "sample_stop", ""), self.tokenizer.decode
+        tokens = ids[0].tolist()
+        after = max(0, len(decode(tokens)) - len(stop) + 1)   # a stop must end past the prompt
+        for idx_next in generate_stream(model, ids, settings.sample_tokens, self.context_length,
+                                        temperature=settings.sample_temperature,
+                                        top_k=settings.sample_top_k, seed=seed):
+            tokens.append(int(idx_next[0, 0]))
+            if stop and decode(tokens).find(stop, after) >= 0:
+                break
+        text = decode(tokens)
+        end = text.find(stop, after) if stop else -1
+        return text if end < 0 else text[:end]
 
 
 def check_split(tokens: torch.Tensor, context_length: int, what: str) -> None:

@@ -127,6 +127,7 @@ class TrainConfig:
     sample_tokens: int = 60
     sample_temperature: float = 0.8
     sample_top_k: int | None = 40
+    sample_stop: str = ""            # a sample ends where the model writes this ("\n\n": one poem)
     seed: int = 123
     explode_factor: float = 3.0      # loss above factor × chance loss = diverging
 
@@ -147,6 +148,8 @@ class TrainConfig:
                              f"{self.grad_accum} micro-batches")
         if not 0 <= self.min_lr_ratio <= 1:
             raise ValueError("min_lr_ratio must be in [0, 1]")
+        if not isinstance(self.sample_stop, str):
+            raise ValueError(f"sample_stop must be text, got {self.sample_stop!r}")
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with some fields changed (and checked again)."""
