@@ -110,8 +110,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch_app(log_path: Path, cache_dir: Path, **env_vars) -> tuple[subprocess.Popen, str]:
-    """`python app.py` in a subprocess, as a user starts it; returns (process, URL)."""
+def launch_app(log_path: Path, cache_dir: Path, wait_s: float = 120,
+               **env_vars) -> tuple[subprocess.Popen, str]:
+    """`python app.py` in a subprocess, as a user starts it; returns (process, URL).
+    Scripts that measure on a busy machine may wait longer than `wait_s` for it."""
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                LLM_PLAYGROUND_CACHE=str(cache_dir), PYTHONUNBUFFERED="1", **env_vars)
@@ -119,7 +121,7 @@ def launch_app(log_path: Path, cache_dir: Path, **env_vars) -> tuple[subprocess.
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + wait_s
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early:\n{log_path.read_text()}")
@@ -131,7 +133,7 @@ def launch_app(log_path: Path, cache_dir: Path, **env_vars) -> tuple[subprocess.
             pass
         if time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"app did not answer within 120 s:\n{log_path.read_text()}")
+            raise RuntimeError(f"app did not answer within {wait_s:.0f} s:\n{log_path.read_text()}")
         time.sleep(0.5)
 
 
