@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from core.data import create_dataloader, random_batch
-from core.generate import eval_mode, generate
+from core.generate import eval_mode, generate_stream
 from core.loss import lm_loss
 from core.tokenizer import Tokenizer
 
@@ -76,7 +76,15 @@ class Objective(Protocol):
 def batch_generator(seed: int, step: int) -> torch.Generator:
     """The random numbers of step k's batch depend only on (seed, k): a resumed run,
     or any number of processes, draws the very same batch."""
-    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+    return torch.Generator().manual_seed(stream_seed(seed, step))
+
+
+def stream_seed(seed: int, k: int) -> int:
+    """The seed of stream k of a run's seed: its batch k, or its sample prompt k.
+    Mixed, not seed + k: a run's first draw is then no longer the small seed's own
+    first draw (123's happens to pick token 1, a newline, at 0.3%: every first
+    sample would begin with a blank line)."""
+    return seed * 1_000_003 + k
 
 
 class NextTokenObjective:
@@ -134,13 +142,26 @@ class LanguageModeling(NextTokenObjective):
         return losses
 
     def samples(self, model, settings):
-        out = []
-        for item, ids in enumerate(self.prompt_ids):
-            new = generate(model, ids, settings.sample_tokens, self.context_length,
-                           temperature=settings.sample_temperature, top_k=settings.sample_top_k,
-                           seed=settings.seed)
-            out.append(Sample(self.tokenizer.decode(new[0].tolist()), item))
-        return out
+        # Prompt i draws from stream i of the seed: fixed from sample to sample (so a
+        # sample changes only because the model does), not the same draws for every prompt.
+        return [Sample(self._write(model, ids, settings, stream_seed(settings.seed, item)), item)
+                for item, ids in enumerate(self.prompt_ids)]
+
+    def _write(self, model, ids: torch.Tensor, settings, seed: int) -> str:
+        """The prompt and what the model writes after it. With `settings.sample_stop` (a
+        poem's blank line) the text ends where the model first writes that, as written."""
+        stop, decode = getattr(settings, "sample_stop", ""), self.tokenizer.decode
+        tokens = ids[0].tolist()
+        after = max(0, len(decode(tokens)) - len(stop) + 1)   # a stop must end past the prompt
+        for idx_next in generate_stream(model, ids, settings.sample_tokens, self.context_length,
+                                        temperature=settings.sample_temperature,
+                                        top_k=settings.sample_top_k, seed=seed):
+            tokens.append(int(idx_next[0, 0]))
+            if stop and decode(tokens).find(stop, after) >= 0:
+                break
+        text = decode(tokens)
+        end = text.find(stop, after) if stop else -1
+        return text if end < 0 else text[:end]
 
 
 def check_split(tokens: torch.Tensor, context_length: int, what: str) -> None:

@@ -23,6 +23,7 @@ from core.data import tokenize_and_split
 from core.embeddings import frequent_ids
 from core.jobs.spec import JobSpec
 from core.objectives import check_split
+from core.poetry import POEM_END
 from core.tokenizer import BPETokenizer, CharTokenizer, SubsetBPETokenizer, Tokenizer
 from core.train import TRAIN_PRESETS, ProbeSpec, TrainConfig
 
@@ -41,9 +42,32 @@ class Story:
 
     preset: str               # its model and training settings (the step budget with them)
     tokenizer: str
-    sample_prompt: str
+    sample_prompt: str        # where the samples start (a poetry story: its first title)
     probe_text: str
+    titles: tuple[str, ...] = ()   # a poetry story's fixed titles: each sample is one poem
 
+    @property
+    def sample_stop(self) -> str:
+        """Where a sample ends: a poetry story's at the poem's blank line."""
+        return POEM_END if self.titles else ""
+
+    @property
+    def prompt_text(self) -> str:
+        """What the page's prompt box shows: the titles one a line, or the prompt."""
+        return "\n".join(self.titles) if self.titles else self.sample_prompt
+
+    def prompts(self, typed: str) -> list[str]:
+        """The prompts of a run's samples from the prompt box's text. A poetry story
+        reads one title a line and starts each poem on the line after its title (as the
+        training text writes them); any other story takes the text as typed."""
+        if not self.titles:
+            return [typed or self.sample_prompt]
+        titles = [line.strip() for line in (typed or self.prompt_text).splitlines()]
+        return [f"{title}\n" for title in titles if title][:MAX_TITLES] or [self.sample_prompt]
+
+
+MAX_TITLES = 4                # poems written per sample step (each costs a generation)
+TANG_TITLES = ("春夜喜雨", "月夜", "送別")   # the tutorial's example first
 
 STORIES: dict[str, Story] = {
     "the-verdict": Story("cpu-demo", "gpt2-subset", "I had always thought",
@@ -51,14 +75,24 @@ STORIES: dict[str, Story] = {
                          "good fellow enough"),
     "tiny-shakespeare": Story("shakespeare-char", "char", "ROMEO:\n",
                               "ROMEO:\nBut soft, what light through yonder window breaks?"),
-    "tang": Story("tang-char", "char", "月夜\n", "靜夜思\n牀前明月光，疑是地上霜。"),
+    "tang-five": Story("tang-char", "char", f"{TANG_TITLES[0]}\n", "靜夜思\n牀前明月光，疑是地上霜。",
+                       titles=TANG_TITLES),
+    "tang": Story("tang-tutorial", "char", f"{TANG_TITLES[0]}\n", "靜夜思\n牀前明月光，疑是地上霜。",
+                  titles=TANG_TITLES),
     OWN_TEXT: Story("cpu-demo", "char", "", ""),
 }
+# The story a page opens on, by its language: Chinese opens on the Tang poems.
+DEFAULT_STORIES = {"en": "the-verdict", "zh": "tang-five"}
 
 
 def story_for(corpus: str) -> Story:
     """The story of a named corpus; a learner's own text gets the CPU demo's."""
     return STORIES.get(corpus, STORIES[OWN_TEXT])
+
+
+def default_corpus(lang: str | None) -> str:
+    """The corpus (and so the story) a page in `lang` opens on."""
+    return DEFAULT_STORIES.get(lang or "en", DEFAULT_STORIES["en"])
 
 
 def tokenizer_for(corpus: str, kind: str, text: str) -> Tokenizer:

@@ -10,7 +10,10 @@ Two kinds, one interface (`name`, `n_vocab`, `encode`, `decode`, `eos_id`, `to_s
 - `CharTokenizer`: one token per character, the vocabulary being every character of a
   corpus, sorted (as the Tang-poetry tutorial does). A character it has never seen is
   dropped by default (`unknown="skip"`) and listed by `unknown_chars`, or rejected with
-  a ValueError (`unknown="error"`): never a KeyError deep inside.
+  a ValueError (`unknown="error"`): never a KeyError deep inside. A vocabulary trimmed
+  to the characters a text uses often (`from_frequent`) has an unknown character
+  instead ("□", the mark for a missing character in Chinese texts): every other
+  character reads as it, so a learner sees where one was.
 - `SimpleTokenizer`: the book's first tokenizer (chapter 2.4, `SimpleTokenizerV2`):
   words and punctuation split by a regular expression, a vocabulary of every piece of
   a corpus, and `<|unk|>` for a word it has never seen.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -152,7 +156,8 @@ class SubsetBPETokenizer:
 class CharTokenizer:
     """One token per character; the vocabulary is a sorted list of characters."""
 
-    def __init__(self, chars: Iterable[str], name: str = "char", eos: str | None = "\0"):
+    def __init__(self, chars: Iterable[str], name: str = "char", eos: str | None = "\0",
+                 unk: str | None = None):
         chars = list(chars)
         if not chars:
             raise ValueError("a character tokenizer needs at least one character")
@@ -165,6 +170,10 @@ class CharTokenizer:
         self.n_vocab = len(chars)
         self.stoi = {c: i for i, c in enumerate(chars)}
         self.eos_id = self.stoi.get(eos) if eos is not None else None
+        if unk is not None and unk not in self.stoi:
+            raise ValueError(f"the unknown character {unk!r} must be in the vocabulary")
+        self.unk = unk                  # what every character outside the vocabulary reads as
+        self.unk_id = self.stoi[unk] if unk is not None else None
 
     @classmethod
     def from_text(cls, text: str, name: str = "char", add_eos: bool = True) -> "CharTokenizer":
@@ -174,6 +183,21 @@ class CharTokenizer:
         if add_eos:
             chars.add("\0")
         return cls(sorted(chars), name=name)
+
+    @classmethod
+    def from_frequent(cls, text: str, min_count: int, name: str = "char", unk: str = "□",
+                      keep: str = "\0") -> "CharTokenizer":
+        """The characters occurring at least `min_count` times in `text`, plus `keep`
+        ("\\0", end-of-text) and `unk`, which every other character reads as. Sorted.
+
+        A model's output layer has one row per character: a vocabulary of the frequent
+        ones makes each step cheaper, at the price of the rare ones becoming `unk`."""
+        _check_text(text)
+        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+            raise ValueError(f"min_count must be a whole number >= 1, got {min_count!r}")
+        counts = Counter(text)
+        chars = {c for c, n in counts.items() if n >= min_count} | set(keep) | {unk}
+        return cls(sorted(chars), name=name, unk=unk)
 
     def unknown_chars(self, text: str) -> list[str]:
         """Characters of `text` not in the vocabulary, in order of first appearance."""
@@ -192,6 +216,8 @@ class CharTokenizer:
                 shown = "".join(missing[:20])
                 raise ValueError(f"{len(missing)} character(s) not in the vocabulary: {shown!r}")
         stoi = self.stoi
+        if self.unk_id is not None:
+            return [stoi.get(c, self.unk_id) for c in text]
         return [stoi[c] for c in text if c in stoi]
 
     def decode(self, ids: Iterable[int]) -> str:
@@ -201,7 +227,8 @@ class CharTokenizer:
         return self.chars[_check_ids([token_id], self.n_vocab)[0]].encode("utf-8")
 
     def to_spec(self) -> dict:
-        return {"type": "char", "name": self.name, "chars": "".join(self.chars)}
+        spec = {"type": "char", "name": self.name, "chars": "".join(self.chars)}
+        return {**spec, "unk": self.unk} if self.unk is not None else spec
 
 
 class SimpleTokenizer:
@@ -268,7 +295,9 @@ def tokenizer_from_spec(spec: dict) -> Tokenizer:
     if kind == "gpt2-subset" and isinstance(spec.get("ids"), list):
         return SubsetBPETokenizer(spec["ids"], name=spec.get("name", "gpt2-subset"))
     if kind == "char" and isinstance(spec.get("chars"), str):
-        return CharTokenizer(list(spec["chars"]), name=spec.get("name", "char"))
+        unk = spec.get("unk")
+        return CharTokenizer(list(spec["chars"]), name=spec.get("name", "char"),
+                             unk=unk if isinstance(unk, str) else None)
     if kind == "simple" and isinstance(spec.get("words"), list):
         return SimpleTokenizer(spec["words"], name=spec.get("name", "simple"))
     raise ValueError(f"not a tokenizer description: {spec!r:.200}")

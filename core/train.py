@@ -136,6 +136,7 @@ class TrainConfig:
     sample_tokens: int = 60
     sample_temperature: float = 0.8
     sample_top_k: int | None = 40
+    sample_stop: str = ""            # a sample ends where the model writes this ("\n\n": one poem)
     seed: int = 123
     explode_factor: float = 3.0      # loss above factor × chance loss = diverging
 
@@ -167,6 +168,8 @@ class TrainConfig:
         if self.sample_top_k is not None:
             _whole(self.sample_top_k, "sample_top_k (None: all tokens)")
         _real(self.explode_factor, "explode_factor", 1.0, low_included=False)
+        if not isinstance(self.sample_stop, str):
+            raise ValueError(f"sample_stop must be text, got {self.sample_stop!r}")
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with some fields changed (and checked again)."""

@@ -94,7 +94,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # --- corpora and presets ---
     "corpus.the-verdict": {"en": "the-verdict (Edith Wharton, built in)", "zh": "the-verdict（伊迪丝·华顿，内置）"},
     "corpus.tiny-shakespeare": {"en": "tiny-shakespeare (1 MB)", "zh": "tiny-shakespeare（1 MB 莎士比亚）"},
-    "corpus.tang": {"en": "Tang poems (全唐诗)", "zh": "唐诗（全唐诗）"},
+    "corpus.tang": {"en": "Tang poems: all, the tutorial's recipe (全唐诗)", "zh": "唐诗：全部，教程原始配方（全唐诗）"},
     "preset.cpu-demo": {"en": "CPU demo (words within a minute)", "zh": "CPU 演示（一分钟内出单词）"},
     "preset.tang-char": {"en": "Tang poetry, characters", "zh": "唐诗字符模型"},
     "preset.tang-tutorial": {"en": "Tang poetry, the tutorial's settings (slow start)", "zh": "唐诗，教程原始设置（起步慢）"},
@@ -545,7 +545,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The sentence has {n} characters; at most {limit} fit in the table.",
         "zh": "这个句子有 {n} 个字符；表格最多放 {limit} 个。",
     },
-    # --- stories: what each corpus shows on a small machine ---
+    # --- stories: what each corpus shows on a small machine (the Tang story, issue 24) ---
     "story.the-verdict": {
         "en": "**What to expect:** words within ~15 s; then **overfitting** inside a minute "
               "(training loss keeps falling, validation loss turns up) and the samples quote the book.",
@@ -558,25 +558,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "**会看到什么：** 先出现人名和换行，大约一分钟内出现真正的短单词；几分钟后像诗行一样。"
               "会一直训练，直到你按停止。",
     },
+    "story.tang-five": {
+        "en": "**What to expect:** it learns from the 13,427 five-character poems (五言) of the "
+              "tutorial's pretraining half, so every line has one shape. Punctuation first, then lines "
+              "of two five-character clauses (“XXXXX，XXXXX。”) within about two minutes, one poem per "
+              "title. Characters rarer than 5 times read as □. It keeps going until you stop it.",
+        "zh": "**会看到什么：** 用教程预训练部分中的 13,427 首五言诗训练，每一行都是同一种格式。"
+              "先学会标点，大约两分钟内写出“XXXXX，XXXXX。”这样的五言句，每个题目一首诗。"
+              "出现不到 5 次的生僻字显示为 □。会一直训练，直到你按停止。",
+    },
     "story.tang": {
-        "en": "**What to expect:** punctuation first, then five- and seven-character lines "
-              "(“XXXXX，XXXXX。”) within about two minutes. It keeps going until you stop it.",
-        "zh": "**会看到什么：** 先学会标点，大约两分钟内写出五言、七言的句子（“XXXXX，XXXXX。”）。"
-              "会一直训练，直到你按停止。",
+        "en": "**What to expect:** the tutorial's own recipe: all 23,728 poems of its pretraining half, "
+              "its 8,548 characters and its model (4 layers of 64, context 256, batch 16, lr 1e-3). "
+              "A slow start: couplets take many minutes here. The five-character story shows them sooner.",
+        "zh": "**会看到什么：** 教程的原始配方：预训练部分的全部 23,728 首诗、8,548 个字，以及教程的模型"
+              "（4 层、64 维、上下文 256、批大小 16、学习率 1e-3）。起步慢：这里要很多分钟才写出对句。"
+              "五言诗的故事会更快看到。",
     },
     "story.own-text": {
         "en": "**What to expect:** a character model of your text: frequent characters first, "
               "then its words. Small texts overfit quickly.",
         "zh": "**会看到什么：** 你的文本的字符模型：先学会常见字符，再学会其中的词。文本太小会很快过拟合。",
     },
+    "corpus.tang-five": {"en": "Tang poems: five-character (五言), the two-minute story",
+                         "zh": "唐诗：五言诗（两分钟的故事）"},
+    "pre.sampling": {"en": "drawn at temperature {temperature:g}, top-k {top_k}",
+                     "zh": "采样温度 {temperature:g}，top-k {top_k}"},
+    "pre.sampling_poem": {"en": "; one poem per title, from the title to the model's own blank line",
+                          "zh": "；每个题目一首诗，从题目写到模型自己写出的空行为止"},
     "preset.shakespeare-char": {"en": "Shakespeare, characters (words within a minute)",
                                 "zh": "莎士比亚字符模型（一分钟内出单词）"},
     "pre.process": {"en": "job {id}, process {pid}", "zh": "任务 {id}，进程 {pid}"},
     "pre.steps_info": {"en": "the step budget: the run stops here at the latest (its ETA shows while it trains)",
                        "zh": "步数预算：最多训练到这里（训练时显示预计剩余时间）"},
     "pre.prompt": {"en": "sample prompt", "zh": "样例提示词"},
-    "pre.prompt_info": {"en": "each sample starts from this text, with the same seed every time",
-                        "zh": "每个样例都从这段文字开始，每次用同一个种子"},
+    "pre.prompt_info": {"en": "each sample starts from this text, with the same seed every time "
+                              "(Tang poems: one title a line, a poem for each)",
+                        "zh": "每个样例都从这段文字开始，每次用同一个种子（唐诗：每行一个题目，每个题目写一首诗）"},
     "pre.no_samples": {"en": "Samples appear here as the model trains.", "zh": "训练开始后，生成样例会显示在这里。"},
     "pre.err.inputs": {"en": "Setting(s) missing: {names}.", "zh": "缺少设置：{names}。"},
     "pre.err.tokenizer": {"en": "Unknown tokenizer {kind!r}.", "zh": "未知的分词器 {kind!r}。"},

@@ -23,8 +23,10 @@ from core.estimates import count_model_parameters, estimate_step_seconds
 from core.export import load_exported_zip
 from core.jobs import SavedModel, TrainingJob
 from core.kv_cache import use_decode_layout
-from core.pretraining import (MODEL_OVERRIDES, OWN_TEXT, TOKENIZER_KINDS, model_config_for,
-                              pretraining_spec, story_for, tokenizer_for, train_config_for)
+from core.pretraining import (DEFAULT_STORIES, MODEL_OVERRIDES, OWN_TEXT, TOKENIZER_KINDS,
+                              default_corpus,
+                              model_config_for, pretraining_spec, story_for, tokenizer_for,
+                              train_config_for)
 from core.runtime import pick_device
 from core.train import TRAIN_PRESETS
 from playground.errors import USER_ERRORS, friendly, message_for
@@ -109,10 +111,10 @@ class PretrainSetup:
         return model_config_for(self.preset, vocab_size, n_layers=self.layers, n_heads=self.heads,
                                 emb_dim=self.emb, context_length=self.context)
 
-    def train_config(self, corpus_prompt: str):
+    def train_config(self, prompt: str, sample_stop: str):
         return train_config_for(self.preset, batch_size=self.batch, max_steps=self.steps,
-                                lr=self.lr, seed=self.seed,
-                                sample_prompt=self.prompt or corpus_prompt)
+                                lr=self.lr, seed=self.seed, sample_prompt=prompt,
+                                sample_stop=sample_stop)
 
 
 def describe_config(cfg, batch: int, lang) -> str:
@@ -151,12 +153,18 @@ class Pretrain(TrainingTab):
         """A corpus chooses its story: preset, tokenizer, prompt and what to expect."""
         story = story_for(corpus)
         return (gr.update(visible=corpus == OWN_TEXT), gr.update(visible=corpus == UPLOAD),
-                story.preset, "auto", story.sample_prompt, Pretrain.story(lang, corpus))
+                story.preset, "auto", story.prompt_text, Pretrain.story(lang, corpus))
 
     @staticmethod
     def story(lang, corpus: str) -> str:
         """What the chosen text's story shows, in the learner's language."""
         return t(f"story.{_story_key(corpus)}", lang)
+
+    @staticmethod
+    def on_sampling(lang, corpus: str, preset: str) -> str:
+        """How the samples of this text and preset are drawn: stated above the table."""
+        story = story_for(_story_key(corpus))
+        return samples_heading(train_config_for(preset, sample_stop=story.sample_stop), lang)
 
     @friendly
     def describe(self, lang, **setup):
@@ -188,7 +196,9 @@ class Pretrain(TrainingTab):
         else:
             tokenizer = tokenizer_for(setup.corpus, setup.tokenizer, text)
             model_cfg = setup.model_config(tokenizer.n_vocab)
-        train_cfg = setup.train_config(story.sample_prompt if setup.corpus in CORPORA else text.strip()[:12])
+        prompts = (story.prompts(setup.prompt) if setup.corpus in CORPORA
+                   else [setup.prompt or text.strip()[:12]])
+        train_cfg = setup.train_config(prompts[0], story.sample_stop)
         extra = {}
         if loaded is not None:
             if train_cfg.max_steps <= loaded.step:
@@ -196,7 +206,7 @@ class Pretrain(TrainingTab):
             extra = dict(init_checkpoint=str(loaded.checkpoint), start_step=loaded.step)
         spec = pretraining_spec(t("pre.job_label", lang, corpus=corpus_name, preset=setup.preset),
                                 corpus_name, text, tokenizer, model_cfg, train_cfg,
-                                probe_text=story.probe_text, **extra)
+                                probe_text=story.probe_text, prompts=prompts, **extra)
         ahead = self.registry.submit(owner, TrainingJob(owner, spec, device=pick_device()))
         if ahead:
             return t("pre.queued", lang, n=ahead)
@@ -252,7 +262,8 @@ class Pretrain(TrainingTab):
         if key == last_key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
         name = job.spec.tokenizer.name
-        rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in reversed(view.samples)]
+        newest_first = sorted(view.samples, key=lambda s: (-s.step, s.item))  # a step's poems in title order
+        rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in newest_first]
         return (loss_figure(view.steps, view.evals, bool(log_scale), lang), status_text(view, lang),
                 samples_html(rows, lang), key)
 
@@ -261,11 +272,23 @@ def _story_key(corpus: str) -> str:
     return corpus if corpus in CORPORA else OWN_TEXT
 
 
+def samples_heading(train_cfg, lang) -> str:
+    """The samples table's heading: what it shows and how the samples are drawn."""
+    top_k = train_cfg.sample_top_k if train_cfg.sample_top_k else t("samp.off", lang)
+    how = t("pre.sampling", lang, temperature=train_cfg.sample_temperature, top_k=top_k)
+    if train_cfg.sample_stop == "\n\n":
+        how += t("pre.sampling_poem", lang)
+    return f"**{t('pre.samples', lang)}** · {how}"
+
+
 # ----- layout --------------------------------------------------------------------------
 
 def build(ctx: AppContext) -> None:
     tab, lang = Pretrain(ctx), ctx.ui_lang
-    story = story_for("the-verdict")
+    # The page is the same in every language (the switch sends only its words); a Chinese
+    # page opens on its own story through the corpus link's default, below.
+    corpus = default_corpus("en")
+    story = story_for(corpus)
     cpu, cpu_train = PRESETS[story.preset], TRAIN_PRESETS[story.preset]
     with ctx.tab("pretrain", "pre.tab", "pre.card"):
         gr.Markdown(t("pre.intro", lang))
@@ -274,8 +297,8 @@ def build(ctx: AppContext) -> None:
                 corpus_dd = gr.Dropdown(
                     choices=[(t(f"corpus.{name}", lang), name) for name in CORPORA]
                     + [(t("pre.own_text", lang), OWN_TEXT), (t("pre.upload", lang), UPLOAD)],
-                    value="the-verdict", label=t("pre.corpus", lang))
-                story_md = gr.Markdown(t("story.the-verdict", lang))
+                    value=corpus, label=t("pre.corpus", lang))
+                story_md = gr.Markdown(t(f"story.{corpus}", lang))
                 own_text_box = gr.Textbox(label=t("pre.own_text", lang), lines=6, visible=False,
                                           placeholder=t("pre.own_text_hint", lang))
                 upload_file = gr.File(label=t("pre.upload", lang), file_types=[".txt"],
@@ -295,8 +318,8 @@ def build(ctx: AppContext) -> None:
                     lr_num = gr.Number(cpu_train.lr, minimum=LR.low, maximum=LR.high,
                                        label=t("pre.lr", lang))
                     seed_num = number_box(SEED, t("pre.seed", lang))
-                    prompt_box = gr.Textbox(story.sample_prompt, label=t("pre.prompt", lang),
-                                            info=t("pre.prompt_info", lang), max_lines=3)
+                    prompt_box = gr.Textbox(story.prompt_text, label=t("pre.prompt", lang),
+                                            info=t("pre.prompt_info", lang), max_lines=4)
                 # The setup by its names: the API's parameters, PretrainSetup's fields, links.
                 setup = dict(corpus=corpus_dd, own_text=own_text_box, upload=upload_file,
                              tokenizer=tokenizer_dd, preset=preset_dd, layers=layers_sl,
@@ -316,14 +339,14 @@ def build(ctx: AppContext) -> None:
                     log_cb = gr.Checkbox(False, label=t("pre.log_scale", lang))
                     simplified_cb = gr.Checkbox(False, label=t("pre.simplified", lang))
                 loss_plot = gr.Plot(loss_figure([], [], lang=lang), label=t("plot.loss_title", lang))
-                gr.Markdown(f"**{t('pre.samples', lang)}**")
+                samples_md = gr.Markdown(tab.on_sampling(lang, corpus, story.preset))
                 samples_out = gr.HTML(samples_html([], lang))
         last_key = gr.State(None)
         timer = gr.Timer(1.0)
 
         # A link may set the text, the tokenizer, the preset and every number; pasted and
         # uploaded text cannot travel in one. In Chinese the story is the Tang poems'.
-        ctx.link("corpus", corpus_dd, private=(OWN_TEXT, UPLOAD), default={"zh": "tang"})
+        ctx.link("corpus", corpus_dd, private=(OWN_TEXT, UPLOAD), default=dict(DEFAULT_STORIES))
         ctx.link("tokenizer", tokenizer_dd)
         ctx.link("preset", preset_dd)
         for name, rng in (("layers", LAYERS), ("heads", HEADS), ("emb", EMB),
@@ -336,6 +359,8 @@ def build(ctx: AppContext) -> None:
                     [layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num, lr_num])
 
         who = [ctx.learner, ctx.lang]
+        gr.on([corpus_dd.change, preset_dd.change], tab.on_sampling, [ctx.lang, corpus_dd, preset_dd],
+              samples_md, api_visibility="private", concurrency_limit=None)
         gr.on([w.change for w in setup.values() if w is not prompt_box], tab.describe,
               [ctx.lang], setup_md, inputs_kwargs=setup, api_name="describe",
               trigger_mode="always_last", concurrency_limit=None)

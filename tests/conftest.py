@@ -120,10 +120,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch_app(log_path: Path, cache_dir: Path, root: Path = ROOT,
+def launch_app(log_path: Path, cache_dir: Path, root: Path = ROOT, wait_s: float = 120,
                **env_vars) -> tuple[subprocess.Popen, str]:
     """`python app.py` in a subprocess, as a user starts it; returns (process, URL).
-    `root`: the checkout to run (another one's, to compare two versions)."""
+    `root`: the checkout to run (another one's, to compare two versions). Scripts that
+    measure on a busy machine may wait longer than `wait_s` for it."""
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                LLM_PLAYGROUND_CACHE=str(cache_dir), PYTHONUNBUFFERED="1", **env_vars)
@@ -131,7 +132,7 @@ def launch_app(log_path: Path, cache_dir: Path, root: Path = ROOT,
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + wait_s
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early:\n{log_path.read_text()}")
@@ -143,7 +144,7 @@ def launch_app(log_path: Path, cache_dir: Path, root: Path = ROOT,
             pass
         if time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"app did not answer within 120 s:\n{log_path.read_text()}")
+            raise RuntimeError(f"app did not answer within {wait_s:.0f} s:\n{log_path.read_text()}")
         time.sleep(0.5)
 
 

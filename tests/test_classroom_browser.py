@@ -105,7 +105,7 @@ def test_a_link_sets_the_setup_and_bad_values_fall_back_with_a_notice(live_app):
 def test_a_chinese_browser_opens_in_chinese_on_the_tang_story_and_keeps_a_choice(live_app):
     with open_page(live_app + "?tab=pretrain", locale="zh-CN", timeout_ms=WAIT_MS) as (page, _):
         _wait_ready(page, "zh")
-        assert page.get_by_label(t("pre.corpus", "zh")).input_value() == t("corpus.tang", "zh")
+        assert page.get_by_label(t("pre.corpus", "zh")).input_value() == t("corpus.tang-five", "zh")
         page.get_by_text(t("pre.no_job_yet", "zh")).first.wait_for(timeout=WAIT_MS)
         assert page.get_by_text(t("pre.no_job_yet", "en")).count() == 0
         # the learner's own choice is kept in the browser and beats Accept-Language

@@ -47,7 +47,7 @@ def test_a_link_sets_corpus_preset_and_sliders_and_the_cascade_fills_the_rest(ta
     assert values["heads"] == tutorial.n_heads and values["emb"] == tutorial.emb_dim  # the preset's
     assert not setup.notices
     others = {component.label: value for component, value in setup.values.items()}
-    assert story_for("tang").sample_prompt in others.values()          # the corpus's prompt
+    assert story_for("tang").prompt_text in others.values()          # the corpus's prompt
 
 
 def test_without_a_link_preset_the_corpus_chooses_it(tabs):
@@ -58,7 +58,7 @@ def test_without_a_link_preset_the_corpus_chooses_it(tabs):
 
 def test_a_chinese_page_opens_on_the_tang_story(tabs):
     values = _by_name(tabs["pretrain"], resolve(tabs["pretrain"], {}, "zh"))
-    assert values["corpus"] == "tang" and values["preset"] == story_for("tang").preset
+    assert values["corpus"] == "tang-five" and values["preset"] == story_for("tang-five").preset
     english = _by_name(tabs["pretrain"], resolve(tabs["pretrain"], {}, "en"))
     assert english["corpus"] == "the-verdict"
 
@@ -80,7 +80,7 @@ def test_pasted_or_uploaded_text_cannot_travel_in_a_link(tabs):
     entry = tabs["pretrain"]
     for private in (OWN_TEXT, "upload"):
         setup = resolve(entry, {"corpus": private}, "zh")
-        assert _by_name(entry, setup)["corpus"] == "tang"
+        assert _by_name(entry, setup)["corpus"] == "tang-five"
         assert "链接" in setup.notices[0]
     url, notices = link_for(entry, {**_by_name(entry, resolve(entry, {}, "en")),
                                     "corpus": OWN_TEXT}, "en", "http://x/")

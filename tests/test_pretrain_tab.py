@@ -149,7 +149,8 @@ def test_tang_samples_can_be_shown_in_simplified_characters():
 @pytest.mark.parametrize("corpus, preset, prompt", [
     ("the-verdict", "cpu-demo", "I had always thought"),
     ("tiny-shakespeare", "shakespeare-char", "ROMEO:\n"),
-    ("tang", "tang-char", "月夜\n"),
+    ("tang-five", "tang-char", "春夜喜雨\n月夜\n送別"),
+    ("tang", "tang-tutorial", "春夜喜雨\n月夜\n送別"),
 ])
 def test_choosing_a_corpus_sets_its_story(corpus, preset, prompt):
     own, upload, chosen_preset, tokenizer, chosen_prompt, expect = tab.on_corpus("en", corpus)
@@ -190,6 +191,25 @@ def test_the_learners_own_change_sticks(learner, data_dir):
     assert job.spec.model_cfg.n_layers == 3 and job.spec.train_cfg.sample_prompt == "JULIET:"
     assert job.spec.corpus == "tiny-shakespeare" and job.spec.train_cfg.max_steps == 12
     assert view.samples and all(s.text.startswith("JULIET:") for s in view.samples)
+
+
+def test_a_tang_run_writes_one_poem_per_title(learner, data_dir):
+    message = start(learner, "tang-five", preset="tiny", prompt="春夜喜雨\n 秋思 \n\n", steps=20)
+    assert "started" in message.lower()
+    view = wait_state(learner, {"finished"}, timeout=120)
+    job = REGISTRY.get(learner)
+    assert job.spec.task.data["prompts"] == ["春夜喜雨\n", "秋思\n"]
+    assert job.spec.train_cfg.sample_stop == "\n\n"        # the tiny preset's samples on a poem corpus
+    last = [s for s in view.samples if s.step == view.step]
+    assert [s.text.split("\n")[0] for s in last] == ["春夜喜雨", "秋思"]
+    assert all("\n\n" not in s.text for s in last)            # each ends at its blank line
+
+
+def test_the_samples_heading_states_how_they_are_drawn():
+    en, zh = tab.on_sampling("en", "tang-five", "tang-char"), tab.on_sampling("zh", "tang-five", "tang-char")
+    assert "temperature 0.8" in en and "top-k 40" in en and "blank line" in en
+    assert "温度 0.8" in zh and "空行" in zh
+    assert "blank line" not in tab.on_sampling("en", "tiny-shakespeare", "shakespeare-char")
 
 
 def test_a_poem_sample_keeps_its_line_breaks():
@@ -266,3 +286,25 @@ def test_a_checkpoint_too_big_to_keep_is_refused_before_it_is_read(tmp_path, mon
     with pytest.raises(gr.Error, match="more than the server can keep"):
         small.load(None, "loader-big", "en", str(path))
     assert small.registry.models("loader-big") == []
+
+
+@pytest.mark.parametrize("lang, corpus", [("zh", "tang-five"), ("en", "the-verdict")])
+def test_the_page_opens_on_its_languages_story_with_the_storys_settings(lang, corpus, data_dir):
+    """What a page opening without a link shows: the corpus link's default for its
+    language, and the cascade from it (preset, sizes, the titles as the prompt)."""
+    from core.config import PRESETS
+    from core.pretraining import story_for
+    from core.train import TRAIN_PRESETS
+    from playground.links import resolve
+    ctx = AppContext.create(JobRegistry(max_running=1), lang)
+    with gr.Blocks():
+        pretrain_tab.build(ctx)
+    entry = ctx.tabs["pretrain"]
+    setup = resolve(entry, {}, lang)
+    value = {link.name: setup.values[link.component] for link in entry.links}
+    story = story_for(corpus)
+    model, train = PRESETS[story.preset], TRAIN_PRESETS[story.preset]
+    assert value["corpus"] == corpus and value["preset"] == story.preset
+    assert story.prompt_text in setup.values.values()
+    assert (value["layers"], value["emb"], value["context"], value["batch"], value["lr"]) == (
+        model.n_layers, model.emb_dim, model.context_length, train.batch_size, train.lr)
