@@ -84,6 +84,7 @@ class AppContext:
     tabs: dict[str, TabEntry] = field(default_factory=dict)   # in the page's order
     hooks: list[LanguageHook] = field(default_factory=list)
     _open: TabEntry | None = None
+    _cascade_events: dict = field(default_factory=dict)    # a cascade's event, by trigger id
 
     @classmethod
     def create(cls, registry: JobRegistry | None = None, lang: str | None = None) -> "AppContext":
@@ -120,10 +121,25 @@ class AppContext:
         return component
 
     def cascade(self, trigger, fn: Callable, outputs: list) -> None:
-        """When the learner picks a value of `trigger`, fn(lang, value) sets `outputs`."""
-        self._entry("cascade").cascades[trigger._id] = Cascade(trigger, fn, _as_list(outputs))
-        trigger.input(fn, [self.lang, trigger], outputs, api_visibility="private",
-                      concurrency_limit=None)
+        """When the learner picks a value of `trigger`, fn(lang, value) sets `outputs`.
+        A cascade whose outputs hold another's trigger runs that one next (the corpus sets
+        the preset, and the preset its sizes), as a click on it would: a value set by a
+        handler fires no `.input` of its own."""
+        cascades = self._entry("cascade").cascades
+        cascade = Cascade(trigger, fn, _as_list(outputs))
+        cascades[trigger._id] = cascade
+        event = trigger.input(fn, [self.lang, trigger], outputs, api_visibility="private",
+                              concurrency_limit=None)
+        self._cascade_events[trigger._id] = event
+        for other in list(cascades.values()):
+            if other is not cascade and trigger._id in {o._id for o in other.outputs}:
+                self._then(self._cascade_events[other.trigger._id], cascade)
+            if other is not cascade and other.trigger._id in {o._id for o in cascade.outputs}:
+                self._then(event, other)
+
+    def _then(self, event, cascade: Cascade) -> None:
+        event.then(cascade.fn, [self.lang, cascade.trigger], cascade.outputs,
+                   api_visibility="private", concurrency_limit=None, show_progress="hidden")
 
     def on_language(self, fn: Callable, inputs: list, outputs: list, *,
                     inputs_kwargs: dict | None = None, when_shown=None,

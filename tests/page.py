@@ -33,13 +33,17 @@ class Page:
         return next(fn for fn in self.demo.fns.values() if fn.api_name == name)
 
     def set(self, component, value) -> None:
-        """The learner changes a value: its change listeners fire."""
+        """The learner changes a value: its input listeners fire, then its change ones."""
         self.values[component._id] = value
+        self.fire(component, "input")
         self.fire(component, "change")
 
     def call(self, fn):
         """Run one event handler with the page's current values; returns its result."""
         values = [self.values[c._id] for c in fn.inputs]
+        names = list(getattr(fn, "input_keyword_names", None) or [])   # inputs_kwargs
+        kwargs = dict(zip(names, values[len(values) - len(names):])) if names else {}
+        values = values[:len(values) - len(names)]
         args = []
         for param in inspect.signature(fn.fn).parameters.values():
             if "Request" in str(param.annotation):
@@ -47,14 +51,22 @@ class Page:
             elif param.kind is param.VAR_POSITIONAL:
                 args += values
                 values = []
+            elif param.name in kwargs or param.kind is param.VAR_KEYWORD:
+                break
             elif values:
                 args.append(values.pop(0))
-        result = fn.fn(*args)
+        result = fn.fn(*args, **kwargs)
         return list(result) if inspect.isgenerator(result) else result
 
     def fire(self, component, event: str, depth: int = 0) -> None:
         assert depth < 10, "events keep firing each other"
         for fn in self.fns(component, event):
+            self.run(fn, depth)
+
+    def run(self, fn, depth: int = 0) -> None:
+        """One handler, its outputs' change listeners, then what follows it (`.then`)."""
+        assert depth < 10, "events keep firing each other"
+        if fn.fn is not None:
             result = self.call(fn)
             outputs = fn.outputs
             results = (list(result) if len(outputs) > 1 else [result]) if outputs else []
@@ -69,3 +81,6 @@ class Page:
                     changed.append(output)
             for output in changed:
                 self.fire(output, "change", depth + 1)
+        for follower in self.demo.fns.values():
+            if follower.trigger_after == fn._id:
+                self.run(follower, depth + 1)

@@ -96,7 +96,7 @@ def test_a_stopped_run_and_a_job_stopped_in_the_queue_say_so_in_chinese():
     from core.jobs import JobSpec, TrainingJob
     tok, ids, _ = _tiny_trainer()
     spec = JobSpec.pretraining("queued", get_preset("tiny", vocab_size=tok.n_vocab),
-                               TrainConfig(max_steps=5, batch_size=4), tok, ids[:1400], ids[1400:])
+                               TrainConfig(max_steps=5, batch_size=4, warmup_steps=1), tok, ids[:1400], ids[1400:])
     job = TrainingJob("learner-queued", spec)
     job.stop()
     assert say(job.reason, "zh") == "在开始之前就停止了"
