@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from conftest import ROOT, launch_app, stop_app  # noqa: E402
+from conftest import ROOT, launch_app, start_kwargs, stop_app  # noqa: E402
 
 from gradio_client import Client, handle_file  # noqa: E402
 
@@ -187,7 +187,7 @@ def measure_latency(app: Path, work: Path, repeats: int = 5) -> dict:
 
 def brief_learner(url: str) -> None:
     client = Client(url, verbose=False)
-    client.predict(None, *CPU_DEMO, 8, 3e-3, 1, "", False, api_name="/start")
+    client.predict(None, **start_kwargs(*CPU_DEMO, 8, 3e-3, 1, "", False), api_name="/start")
     wait_for_status(lambda: client.predict(None, False, False, api_name="/poll"), "finished")
     client.predict(None, api_name="/save")
 
@@ -229,7 +229,8 @@ def measure_bound_full(app: Path, work: Path) -> dict:
                            LLM_PLAYGROUND_MODEL_MEMORY_MB="1")
     try:
         client = Client(url, verbose=False)
-        client.predict(None, *CPU_DEMO, 8, 3e-3, 1, "", False, api_name="/start")
+        client.predict(None, **start_kwargs(*CPU_DEMO, 8, 3e-3, 1, "", False),
+                       api_name="/start")
         status = wait_for_status(lambda: client.predict(None, False, False, api_name="/poll"),
                                  "finished")
         try:
@@ -249,7 +250,8 @@ def measure_stop(app: Path, work: Path) -> dict:
     try:
         client = Client(url, verbose=False)
         poll = lambda: client.predict(None, False, False, api_name="/poll")  # noqa: E731
-        started = client.predict(None, *GPT2_124M, 100, 4e-4, 1, "", False, api_name="/start")
+        started = client.predict(None, **start_kwargs(*GPT2_124M, 100, 4e-4, 1, "", False),
+                                 api_name="/start")
         status = wait_for_status(poll, r"step [2-9]|failed", timeout=900)
         pid = int(re.search(r"process (\d+)", status).group(1)) if "process" in status else None
         job_memory = tree_memory(pid) if pid else {}

@@ -22,12 +22,13 @@ def test_the_tokenizer_tab_opens_on_its_example(demo):
     page = Page(demo, "learner-wiring")
     fn = page.api("tokenize")
     expected = tokenize("en", t("tok.default_text", "en"), "the-verdict")
-    counts, bpe_marked, char_marked, bpe_table, char_table = (page.values[c._id]
-                                                            for c in fn.outputs)
+    counts, bpe_marked, char_marked, bpe_table, char_table, words_marked = (
+        page.values[c._id] for c in fn.outputs)
     assert counts == expected[0] and "BPE tokens" in counts
     assert [m["token"] for m in bpe_marked] == [text for text, _ in expected[1]]
     assert [m["token"] for m in char_marked] == [text for text, _ in expected[2]]
-    assert bpe_table["data"] == expected[3] and char_table["data"] == expected[4]
+    assert bpe_table["data"] == expected[3]["data"] and char_table["data"] == expected[4]["data"]
+    assert [m["token"] for m in words_marked] == [text for text, _ in expected[5]]
     assert bpe_table["data"][0][1] == 15496                   # "Hello" in GPT-2's BPE
 
 

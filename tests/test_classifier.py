@@ -268,9 +268,9 @@ def test_browser_shows_the_tab_after_a_run(live_app):
 
 def test_a_submitted_fine_tune_pins_the_model_it_started_from(tmp_path, monkeypatch):
     """Through the registry's own submit: the base of a running fine-tune stays in the
-    learner's list however many models arrive; the same list without a fine-tune of it
-    (the control) pushes it off."""
-    from core.classifier import classifier_spec
+    learner's list however many models arrive while it trains; the same list without a
+    fine-tune of it (the control) pushes it off. (Once the job ends the base is let go.)"""
+    from core.finetuning import classifier_spec
     from core.jobs import JobRegistry, SavedModel, TrainingJob
     from core.tokenizer import SubsetBPETokenizer
     monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path))
@@ -284,7 +284,7 @@ def test_a_submitted_fine_tune_pins_the_model_it_started_from(tmp_path, monkeypa
             registry.add_model(owner, SavedModel("base", GPTModel(cfg), tok))
         base = registry.models("tuner")[0]
         spec = classifier_spec("my classifier", (items, items[:4], items[:4]), tok, cfg,
-                               TrainConfig(max_steps=4, batch_size=4, warmup_steps=0, eval_every=2,
+                               TrainConfig(max_steps=100_000, batch_size=4, warmup_steps=0, eval_every=2,
                                            eval_batches=1, sample_tokens=0),
                                trainable="all", base_state=base.model.state_dict(),
                                base_model=base.id)
@@ -292,12 +292,10 @@ def test_a_submitted_fine_tune_pins_the_model_it_started_from(tmp_path, monkeypa
         for owner in ("tuner", "control"):
             for i in range(3):
                 registry.add_model(owner, SavedModel(f"m{i}", GPTModel(cfg), tok))
-        deadline = time.monotonic() + 300
-        while registry.get("tuner").view().state.active and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert registry.get("tuner").view().state.value == "finished"
+        assert registry.get("tuner").view().state.active     # still training: the pin holds
         tuned = [m.label for m in registry.models("tuner")]
-        assert "base" in tuned and any("my classifier" in label for label in tuned), tuned
+        assert "base" in tuned, tuned
         assert "base" not in [m.label for m in registry.models("control")]
+        registry.stop("tuner")
     finally:
         registry.shutdown()

@@ -388,6 +388,7 @@ def test_the_film_without_a_job_says_what_to_do_and_waits_a_while_for_one(monkey
 
 @pytest.mark.slow
 def test_api_neighbours_analogy_and_aligned_frames_during_a_tiny_job(live_app):
+    from conftest import start_kwargs
     from gradio_client import Client
 
     client = Client(live_app, verbose=False)
@@ -398,7 +399,7 @@ def test_api_neighbours_analogy_and_aligned_frames_during_a_tiny_job(live_app):
                               api_name="/embedding_analogy")
     assert "`␣he` − `␣man` + `␣woman`" in md and len(rows["data"]) == 5
     tiny = ["tiny-shakespeare", "", None, "auto", "tiny", 2, 2, 32, 16, 8]
-    client.predict(None, *tiny, 100_000, 3e-3, 1, "", False, api_name="/start")
+    client.predict(None, **start_kwargs(*tiny, 100_000, 3e-3, 1, "", False), api_name="/start")
     try:
         deadline, status, plot, frame = time.monotonic() + 120, "", None, 0
         while time.monotonic() < deadline:
