@@ -580,7 +580,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "then its words. Small texts overfit quickly.",
         "zh": "**会看到什么：** 你的文本的字符模型：先学会常见字符，再学会其中的词。文本太小会很快过拟合。",
     },
-    "corpus.tang-five": {"en": "Tang poems: five-character (五言), the two-minute story",
+    "corpus.tang-five": {"en": "Tang poems, five characters a line: the two-minute story",
                          "zh": "唐诗：五言诗（两分钟的故事）"},
     "pre.sampling": {"en": "drawn at temperature {temperature:g}, top-k {top_k}",
                      "zh": "采样温度 {temperature:g}，top-k {top_k}"},
@@ -1569,7 +1569,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The text is too long ({n:,} characters); at most {limit:,} are shown here.",
         "zh": "文本太长（{n:,} 个字符）；这里最多显示 {limit:,} 个。",
     },
-    "err.corpus": {"en": "Corpus unavailable: {reason}", "zh": "语料不可用：{reason}"},
     # --- jobs: how a job ended (each failure's headline, what a stop skipped, the kept model) ---
     "job.failed.killed": {"en": "⚠ **killed** at step {step:,}: the job's process was ended from outside, "
                                 "most often by the system because memory ran out",

@@ -9,6 +9,7 @@ from core.config import get_preset
 from core.jobs import FailureCause, JobRegistry, JobSpec, JobState, JobView, TrainingJob
 from core.tokenizer import CharTokenizer
 from core.train import TrainConfig
+from playground.errors import say
 from playground.i18n import t
 from playground.job_controls import JobControls, status_text
 from playground.session import AppContext
@@ -33,7 +34,7 @@ def test_each_failure_has_its_own_headline(cause, lang):
     else:
         assert GUARD[lang] not in text
         assert headline == t(f"job.failed.{cause}", lang, step=7)
-    assert t("pre.reason", lang, reason="why") in text           # the detail stays below
+    assert t("pre.reason", lang, reason=say("why", lang)) in text   # the detail stays below
 
 
 def test_the_headlines_differ_from_each_other():
@@ -65,7 +66,7 @@ def test_save_clicks_leave_a_few_folders_per_learner(tmp_path, monkeypatch):
     tok = CharTokenizer.from_text(text)
     ids = torch.tensor(tok.encode(text))
     job = TrainingJob("learner-files", JobSpec.pretraining(
-        "job", get_preset("tiny", vocab_size=tok.n_vocab), TrainConfig(max_steps=4, batch_size=4),
+        "job", get_preset("tiny", vocab_size=tok.n_vocab), TrainConfig(max_steps=4, batch_size=4, warmup_steps=0),
         tok, ids[:1400], ids[1400:]))
     registry.submit("learner-files", job)
     assert job.wait_ended(120)

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import app
+from core.config import PRESETS
 from playground.i18n import STRINGS
 from playground.language import accept_language, start_language
 
@@ -26,9 +27,14 @@ TECH_ALLOWED = {
     "transformers", "safetensors", "zip", "txt", "top", "mean", "sin", "cos", "pos", "ham",
     "spam", "token", "Transformer", "Instruction", "Response", "Input", "BEGIN", "END",
     "English", "endoftext", "chat", "completions", "llama", "Edith", "Wharton", "logits",
+    # the book's names for a window (max_length, stride) and for the attention weights
+    "max", "length", "stride", "softmax",
+    # the tokenizer example's words, listed as words the book's word tokenizer does not know
+    "Hello", "world",
 }
 PHRASES = ("the-verdict", "tiny-shakespeare", "The Verdict", "unbelievable", "winner", "friend",
-           "user/my-tiny-gpt", "{instruction, input, output}")
+           "user/my-tiny-gpt", "{instruction, input, output}",
+           *sorted(PRESETS, key=len, reverse=True))     # presets by name, as in the code
 VISIBLE = ("label", "info", "placeholder", "choices", "headers", "samples")
 TEXT_VALUES = ("markdown", "html", "button", "textbox")
 
@@ -65,8 +71,8 @@ def _visible(config) -> list[tuple[str, str]]:
 def _foreign(lang: str, text: str) -> list[str]:
     if lang == "en":
         return [c for c in CJK.findall(text) if c not in CJK_ALLOWED]
-    for example in _model_texts():
-        text = text.replace(example, " ")
+    for example in _model_texts():     # whole words only: "a" or "id" inside a word stays
+        text = re.sub(rf"(?<![A-Za-z]){re.escape(example)}(?![A-Za-z])", " ", text)
     text = re.sub(r"`[^`]*`|<[^>]*>|https?://\S+", " ", text)     # code, HTML tags, URLs
     for phrase in PHRASES:
         text = text.replace(phrase, " ")
