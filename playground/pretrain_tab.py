@@ -376,5 +376,6 @@ def build(ctx: AppContext) -> None:
         gr.on([log_cb.change, simplified_cb.change], tab.tick, poll_inputs, poll_outputs,
               show_progress="hidden", api_visibility="private", concurrency_limit=None)
         ctx.on_language(tab.story, [ctx.lang, corpus_dd], story_md)
+        ctx.on_language(tab.on_sampling, [ctx.lang, corpus_dd, preset_dd], samples_md)
         ctx.on_language(tab.describe, [ctx.lang], setup_md, inputs_kwargs=setup)
         ctx.on_language(tab.tick, poll_inputs, poll_outputs)

@@ -255,7 +255,7 @@ def test_the_tokenizer_tab_shows_the_books_words_with_unk():
     text = "Hello, do you like tea? <|endoftext|> In the sunlit terraces of the palace."
     counts, *_, words = tokenize("en", text, "the-verdict")
     assert "**16** word tokens from a vocabulary of 1,132" in counts
-    assert "become <|unk|>" in counts and "'Hello'" in counts and "'palace'" in counts
+    assert "become <|unk|>" in counts and "`Hello`" in counts and "`palace`" in counts
     assert words[0] == ("Hello ", "unk") and words[1] == (", ", "1")
     assert "<|endoftext|> " in [piece for piece, _ in words]
 
