@@ -355,7 +355,7 @@ def build(ctx: AppContext) -> None:
                     [(t("tok.source.this" if s == "this-text" else f"corpus.{s}", lang), s)
                      for s in CHAR_SOURCES],
                     value="the-verdict", label=t("inside.vocabulary", lang),
-                    info=t("inside.vocabulary_info", lang), scale=1)
+                    info=t("inside.vocabulary_info", lang), scale=2)
                 max_length_sl = slider(MAX_LENGTH, t("inside.max_length", lang), scale=1)
                 stride_sl = slider(STRIDE, t("inside.stride", lang), scale=1)
             pairs_btn = gr.Button(t("inside.pairs.run", lang), variant="primary")
