@@ -11,6 +11,7 @@ import gradio as gr
 import pytest
 import torch
 
+from conftest import start_kwargs
 from core.embeddings import (UnitRowsCache, align_frames, analogy, has_learned_positions,
                              map_token_ids, nearest, neighbour_table, neighbours, procrustes,
                              project_2d, rank_of, scale_to_unit, token_class, unit_rows)
@@ -398,7 +399,7 @@ def test_api_neighbours_analogy_and_aligned_frames_during_a_tiny_job(live_app):
                               api_name="/embedding_analogy")
     assert "`␣he` − `␣man` + `␣woman`" in md and len(rows["data"]) == 5
     tiny = ["tiny-shakespeare", "", None, "auto", "tiny", 2, 2, 32, 16, 8]
-    client.predict(None, *tiny, 100_000, 3e-3, 1, "", False, api_name="/start")
+    client.predict(None, **start_kwargs(*tiny, 100_000, 3e-3, 1, "", False), api_name="/start")
     try:
         deadline, status, plot, frame = time.monotonic() + 120, "", None, 0
         while time.monotonic() < deadline:

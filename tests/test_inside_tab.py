@@ -12,6 +12,7 @@ import gradio as gr
 import pytest
 import torch
 
+from conftest import start_kwargs
 from core.config import get_preset
 from core.corpora import corpus_tokenizer
 from core.data import GPTDatasetV1
@@ -284,7 +285,7 @@ def test_api_pairs_attention_anatomy_loss_and_lens_on_a_trained_model(client):
                                            api_name="/inside_anatomy")
     assert "163,037,184" in summary and "124,439,808" in summary and "621.94 MB" in summary
     # train a tiny model through the API, then look inside it
-    assert "started" in client.predict(None, *TINY, 200, 3e-3, 1, "", False,
+    assert "started" in client.predict(None, **start_kwargs(*TINY, 200, 3e-3, 1, "", False),
                                        api_name="/start").lower()
     deadline, status = time.monotonic() + 300, ""
     while "finished" not in status:
