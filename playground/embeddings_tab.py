@@ -130,6 +130,18 @@ def _rows(ids: list[int], scores: list[float], name) -> list[list]:
     return [[n, name(i), i, round(score, 4)] for n, (i, score) in enumerate(zip(ids, scores), 1)]
 
 
+def _table_headers(lang) -> list[str]:
+    return [t(key, lang) for key in ("emb.col_rank", "emb.col_token", "emb.col_id", "emb.col_cosine")]
+
+
+def _empty_tables(lang, *shown: str) -> tuple:
+    """Language-switch handler: each table not drawn yet (its text above it is empty) empty
+    under the new language's headers; Gradio draws an empty table's headers from its value,
+    not from `headers`. Drawn tables are redrawn by their own views."""
+    return tuple(gr.skip() if text else {"headers": _table_headers(lang), "data": []}
+                 for text in shown)
+
+
 def _near_text(labels: list[str], scores: list[float]) -> str:
     return ", ".join(f"{label} ({score:.2f})" for label, score in zip(labels, scores))
 
@@ -355,8 +367,7 @@ def build(ctx: AppContext) -> None:
                                    allow_custom_value=True)
             find_btn = gr.Button(t("emb.find", lang), variant="primary", scale=1)
         neighbours_md = gr.Markdown()
-        table_headers = [t("emb.col_rank", lang), t("emb.col_token", lang), t("emb.col_id", lang),
-                         t("emb.col_cosine", lang)]
+        table_headers = _table_headers(lang)
         neighbours_df = gr.Dataframe(headers=table_headers, interactive=False, max_height=360)
 
         gr.Markdown(t("emb.analogy_title", lang))
@@ -425,4 +436,6 @@ def build(ctx: AppContext) -> None:
         ctx.on_language(tab.solve_analogy, analogy_inputs, [analogy_md, analogy_df],
                         when_shown=analogy_md)
         ctx.on_language(tab.draw_map, map_inputs, [map_plot, map_md], when_shown=map_md)
+        ctx.on_language(_empty_tables, [ctx.lang, neighbours_md, analogy_md],
+                        [neighbours_df, analogy_df])
         ctx.on_language(tab.film_again, film_inputs, film_outputs)

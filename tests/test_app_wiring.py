@@ -82,3 +82,10 @@ def test_what_the_tab_drew_is_redrawn_after_the_language_switch(demo, tab_id, le
     page.set(demo.ctx.lang, "zh")
     english = [page.values[b._id][:80] for b in drawn if not CJK.search(page.values[b._id])]
     assert not english, f"still in English after the switch: {english}"
+    # a table the tab has not filled yet gets the new headers in its value (the page shows
+    # an empty table's headers from there)
+    empty = [page.values[b._id]["headers"] for b in demo.blocks.values()
+             if isinstance(b, gr.Dataframe) and _tab_of(b) is tab
+             and isinstance(page.values[b._id], dict)]
+    assert len(empty) == {"inside": 0, "embeddings": 2}[tab_id]
+    assert all(CJK.search(" ".join(headers)) for headers in empty), empty
