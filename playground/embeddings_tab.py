@@ -130,6 +130,18 @@ def _rows(ids: list[int], scores: list[float], name) -> list[list]:
     return [[n, name(i), i, round(score, 4)] for n, (i, score) in enumerate(zip(ids, scores), 1)]
 
 
+def _table_headers(lang) -> list[str]:
+    return [t(key, lang) for key in ("emb.col_rank", "emb.col_token", "emb.col_id", "emb.col_cosine")]
+
+
+def _empty_tables(lang, *shown: str) -> tuple:
+    """Language-switch handler: each table not drawn yet (its text above it is empty) empty
+    under the new language's headers; Gradio draws an empty table's headers from its value,
+    not from `headers`. Drawn tables are redrawn by their own views."""
+    return tuple(gr.skip() if text else {"headers": _table_headers(lang), "data": []}
+                 for text in shown)
+
+
 def _near_text(labels: list[str], scores: list[float]) -> str:
     return ", ".join(f"{label} ({score:.2f})" for label, score in zip(labels, scores))
 
@@ -320,6 +332,13 @@ class EmbeddingsTab:
         """Tab-select handler: the film afresh, polling again while a job may be starting."""
         return self.film(request, learner, lang, frame, labelled, None)
 
+    def film_again(self, request: gr.Request, learner, lang, frame, labelled, last_key):
+        """Language-switch handler: the film in `lang`; before the tab has drawn it (no key
+        yet), only its status line, so a switch starts no polling."""
+        if last_key is None:
+            return gr.skip(), t("emb.no_job", lang), gr.skip(), gr.skip(), gr.skip()
+        return self.film(request, learner, lang, frame, labelled, last_key)
+
     @staticmethod
     def _loss_text(evals, step: int, lang) -> str:
         """The last evaluation at or before `step`, as text ('' before the first)."""
@@ -332,7 +351,7 @@ class EmbeddingsTab:
 
 def build(ctx: AppContext) -> None:
     tab, lang = EmbeddingsTab(ctx), ctx.ui_lang
-    with gr.Tab(t("emb.tab", lang), id="embeddings") as page:
+    with ctx.tab("embeddings", "emb.tab", "emb.card") as page:
         gr.Markdown(t("emb.intro", lang))
         picker = ModelPicker(ctx)
         with gr.Row():
@@ -348,16 +367,15 @@ def build(ctx: AppContext) -> None:
                                    allow_custom_value=True)
             find_btn = gr.Button(t("emb.find", lang), variant="primary", scale=1)
         neighbours_md = gr.Markdown()
-        table_headers = [t("emb.col_rank", lang), t("emb.col_token", lang), t("emb.col_id", lang),
-                         t("emb.col_cosine", lang)]
+        table_headers = _table_headers(lang)
         neighbours_df = gr.Dataframe(headers=table_headers, interactive=False, max_height=360)
 
         gr.Markdown(t("emb.analogy_title", lang))
         with gr.Row():
-            a_box = gr.Textbox("king", label=t("emb.a", lang))
-            b_box = gr.Textbox("man", label=t("emb.b", lang))
-            c_box = gr.Textbox("woman", label=t("emb.c", lang))
-            expected_box = gr.Textbox("queen", label=t("emb.expected", lang))
+            a_box, b_box, c_box, expected_box = (
+                gr.Textbox(t(default, lang), label=t(label, lang)) for default, label in (
+                    ("emb.default_a", "emb.a"), ("emb.default_b", "emb.b"),
+                    ("emb.default_c", "emb.c"), ("emb.default_expected", "emb.expected")))
         analogy_btn = gr.Button(t("emb.analogy_run", lang), variant="primary")
         analogy_md = gr.Markdown()
         analogy_df = gr.Dataframe(headers=table_headers, interactive=False, max_height=360)
@@ -378,6 +396,12 @@ def build(ctx: AppContext) -> None:
         film_key = gr.State(None)
         timer = gr.Timer(3.0, active=False)
 
+        # A link sets the choices and numbers (typed words are the learner's; the film's
+        # frame is a place in a running job, which a link cannot know).
+        for name, widget, rng in (("vectors", vectors_radio, None), ("k", k_sl, K),
+                                  ("tokens", tokens_sl, MAP_TOKENS),
+                                  ("labelled", labels_sl, MAP_LABELS)):
+            ctx.link(name, widget, rng)
         who = [ctx.learner, ctx.lang]
         neighbour_inputs = [*who, picker.dropdown, vectors_radio, token_box, piece_dd, k_sl, as_word_cb]
         neighbour_outputs = [neighbours_md, piece_dd, neighbours_df]
@@ -406,3 +430,12 @@ def build(ctx: AppContext) -> None:
         page.select(tab.film_opened, film_inputs, film_outputs, api_visibility="private",
                     show_progress="hidden", concurrency_limit=None)
         picker.attach_refresh(page.select)
+        # After a language switch, what has been drawn is drawn again in the new language.
+        ctx.on_language(tab.find_neighbours, neighbour_inputs, neighbour_outputs,
+                        when_shown=neighbours_md)
+        ctx.on_language(tab.solve_analogy, analogy_inputs, [analogy_md, analogy_df],
+                        when_shown=analogy_md)
+        ctx.on_language(tab.draw_map, map_inputs, [map_plot, map_md], when_shown=map_md)
+        ctx.on_language(_empty_tables, [ctx.lang, neighbours_md, analogy_md],
+                        [neighbours_df, analogy_df])
+        ctx.on_language(tab.film_again, film_inputs, film_outputs)

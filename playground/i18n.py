@@ -767,21 +767,29 @@ STRINGS: dict[str, dict[str, str]] = {
               "下面每个数字都是模型自己（按逐步展开的教学路径）算出来的。需要追踪模型的部分最多取文本的 64 个词元。",
     },
     "inside.card": {
-        "en": "**Try this**\n\n"
-              "1. Set the stride to the window length: the windows stop overlapping. How many "
-              "training pairs does the text give now?\n"
-              "2. In attention, pick your trained model and a late query token: its weights pick "
-              "out a few keys, while the untrained twin spreads them almost evenly. Which keys?\n"
-              "3. In the loss by hand, an untrained model's loss sits near ln(vocabulary): it "
-              "guesses uniformly. Train a few hundred steps and look again.\n"
-              "4. In the logit lens on GPT-2, find the layer where the final prediction first "
-              "reaches #1.",
-        "zh": "**试一试**\n\n"
-              "1. 把步幅设成窗口长度：窗口不再重叠。现在这段文本能给出多少训练样本？\n"
-              "2. 在注意力部分选你训练过的模型和一个靠后的查询词元：它的权重集中在少数几个键上，"
-              "而未训练的双胞胎几乎平均分配。是哪几个键？\n"
-              "3. 在手算损失部分，未训练模型的损失接近 ln(词表大小)：它在均匀地猜。训练几百步后再看。\n"
-              "4. 在 GPT-2 的 logit lens 里，找出最终预测第一次排到第 1 名的那一层。",
+        "en": "**Try**\n"
+              "1. In *From text to training pairs*, set `stride` to `max_length`: the windows stop "
+              "overlapping. Each target row y is its input row x moved one token to the left.\n"
+              "2. In *Attention, step by step*, read the softmax weights: a query's weights sum to 1, "
+              "and every key after the query gets 0 (the mask's −∞ above the diagonal).\n"
+              "3. In *Anatomy*, describe the preset `gpt2-124m`: 163,009,536 parameters with an output "
+              "head of its own, 124,412,160 when the head reuses the token embedding (tying, as GPT-2 "
+              "does).\n"
+              "4. In *the logit lens*, pick GPT-2 or your trained model: the lower layers' guesses are "
+              "vague, and in the upper ones the top token turns into the final prediction (#1).\n\n"
+              "**Look for** the untrained twin beside your model: its attention is spread almost "
+              "evenly, and its loss sits near ln(vocabulary), the loss of a uniform guess.",
+        "zh": "**试一试**\n"
+              "1. 在“从文本到训练样本”里把 `stride` 设成 `max_length`：窗口不再重叠。每一行目标 y 都是"
+              "输入 x 整体左移一个词元。\n"
+              "2. 在“一步一步算注意力”里看 softmax 权重：一个查询的权重加起来等于 1，查询之后的每个键都是 0"
+              "（对角线以上被掩码设成 −∞）。\n"
+              "3. 在“解剖”里描述预设 `gpt2-124m`：输出头独立时有 163,009,536 个参数，输出头复用词元嵌入"
+              "（权重共享，GPT-2 就是这样）时是 124,412,160 个。\n"
+              "4. 在 logit lens 里选 GPT-2 或你训练过的模型：靠下的层猜得很模糊，越往上，最可能的词元越会"
+              "变成最终的预测（第 1 名）。\n\n"
+              "**留意**你的模型旁边那个未训练的双胞胎：它的注意力几乎平均分配，损失接近 ln(词表大小)，"
+              "也就是均匀乱猜的损失。",
     },
     "inside.text": {"en": "Text", "zh": "文本"},
     "inside.default_text": {"en": "I had always thought Jack Gisburn rather a cheap genius",
@@ -1177,21 +1185,24 @@ STRINGS: dict[str, dict[str, str]] = {
               "查一个词元的最近邻、试一个类比、把整张表看成一幅地图，再看着这幅地图在你的模型训练时自己整理成形。",
     },
     "emb.card": {
-        "en": "**Try this**\n"
-              "1. Train tiny-shakespeare in the Pretrain tab for a minute, then come here and press ▶ under "
-              "*Watching it form*: a random cloud at step 0, then the vowels (red) drift together, away from "
-              "the consonants (blue), while the loss falls.\n"
-              "2. Neighbours of `e` on that model: which letters does it think are like it? Then the same on "
-              "the untrained model: the scores are all near 0.\n"
-              "3. `king − man + woman` on GPT-2: is `queen` first? Read why the textbook answer may not come.\n"
-              "4. Switch to position vectors: neighbouring positions of a trained model look alike, and the map "
-              "draws them as a curve.",
+        "en": "**Try**\n"
+              "1. On GPT-2, solve `king` − `man` + `woman`: where does `queen` come? The page says, "
+              "and says why the textbook answer may not come first.\n"
+              "2. The neighbours of a word: `king` on GPT-2 (it looks up `␣king`, with its leading "
+              "space), or `e` on your own character model. Then the same on the untrained model: its "
+              "best scores are chance, the luckiest of many random vectors.\n"
+              "3. Train tiny-shakespeare in the Pretrain tab, come back and play the film under "
+              "*Watching it form*: a random cloud at step 0, then the vowels (red) separate from the "
+              "consonants (blue) while the loss falls.\n\n"
+              "**Look for** tokens used alike (digits, punctuation) sitting together on the map.",
         "zh": "**试一试**\n"
-              "1. 在“预训练”页用 tiny-shakespeare 训练一分钟，再回到这里，在“看它成形”下按 ▶：第 0 步是一团随机的点，"
-              "然后随着损失下降，元音（红色）慢慢聚到一起，离开辅音（蓝色）。\n"
-              "2. 在这个模型上查 `e` 的近邻：它觉得哪些字母和 e 相像？再在未训练的模型上查：相似度都接近 0。\n"
-              "3. 在 GPT-2 上试 `king − man + woman`：`queen` 排第一吗？读一读为什么教科书上的答案不一定出现。\n"
-              "4. 切换到位置向量：训练过的模型里相邻的位置彼此相像，地图把它们画成一条曲线。",
+              "1. 在 GPT-2 上算 `king` − `man` + `woman`：`queen` 排第几？页面会告诉你，也会说明为什么"
+              "教科书上的答案不一定排第一。\n"
+              "2. 查一个词的近邻：在 GPT-2 上查 `king`（实际查的是带前导空格的 `␣king`），或在你自己的"
+              "字符模型上查 `e`。再在未训练的模型上查：它最高的分数只是碰巧，是许多随机向量里最走运的那个。\n"
+              "3. 在“预训练”页用 tiny-shakespeare 训练，回到这里，播放“看它成形”下的动画：第 0 步是一团"
+              "随机的点，随着损失下降，元音（红色）和辅音（蓝色）分开。\n\n"
+              "**留意**用法相近的词元（数字、标点）在地图上挨在一起。",
     },
     "emb.vectors": {"en": "Vectors (for neighbours and the map)", "zh": "向量（用于近邻和地图）"},
     "emb.vectors.tokens": {"en": "token embeddings (tok_emb)", "zh": "词元嵌入（tok_emb）"},
@@ -1834,6 +1845,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "在 {n} 条短信上**测试准确率 {test:.1%}**，其中没有一条是训练短信的副本（验证集 {val:.1%}）。"
               "书中用 GPT-2 124M 得到 95.67%，那是在它自己的划分上，保留了数据集里重复的短信。",
     },
+    # --- Inside the GPT and Embeddings as classroom tabs: the analogy's example words (the
+    # words GPT-2 reads, the same in both languages) ---
+    "emb.default_a": {"en": "king", "zh": "king"},
+    "emb.default_b": {"en": "man", "zh": "man"},
+    "emb.default_c": {"en": "woman", "zh": "woman"},
+    "emb.default_expected": {"en": "queen", "zh": "queen"},
 }
 
 

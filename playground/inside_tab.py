@@ -335,7 +335,10 @@ def build(ctx: AppContext) -> None:
     first_pairs = tab.pairs(lang, text0, "gpt2", "the-verdict", MAX_LENGTH.default, STRIDE.default)
     first_anatomy = tab.anatomy(None, None, lang, "gpt2-124m", None)
     first_shortcuts = tab.shortcuts(lang, SEED.default)
-    with gr.Tab(t("inside.tab", lang), id="inside", elem_id="inside-tab") as page:
+    # GPT-2 124M's 12 layers and heads on the sliders; a handler clamps to the model's own.
+    layer_range, head_range = LAYER._replace(high=11), HEAD._replace(high=11)
+    ln_layer_range = LN_LAYER._replace(high=11)
+    with ctx.tab("inside", "inside.tab", "inside.card") as page:
         gr.Markdown(t("inside.intro", lang))
         picker = ModelPicker(ctx)
         text_box = gr.Textbox(text0, label=t("inside.text", lang), lines=2, max_lines=6)
@@ -349,9 +352,10 @@ def build(ctx: AppContext) -> None:
                     [(t(f"inside.tokenizer.{kind}", lang), kind) for kind in TOKENIZERS],
                     value="gpt2", label=t("inside.tokenizer", lang), scale=2)
                 vocabulary_dd = gr.Dropdown(
-                    [(t("tok.source.this", lang) if s == "this-text" else s, s) for s in CHAR_SOURCES],
+                    [(t("tok.source.this" if s == "this-text" else f"corpus.{s}", lang), s)
+                     for s in CHAR_SOURCES],
                     value="the-verdict", label=t("inside.vocabulary", lang),
-                    info=t("inside.vocabulary_info", lang), scale=1)
+                    info=t("inside.vocabulary_info", lang), scale=2)
                 max_length_sl = slider(MAX_LENGTH, t("inside.max_length", lang), scale=1)
                 stride_sl = slider(STRIDE, t("inside.stride", lang), scale=1)
             pairs_btn = gr.Button(t("inside.pairs.run", lang), variant="primary")
@@ -378,8 +382,8 @@ def build(ctx: AppContext) -> None:
         with gr.Accordion(t("inside.att.title", lang), open=True):
             gr.Markdown(t("inside.att.intro", lang))
             with gr.Row():
-                layer_sl = slider(LAYER._replace(high=11), t("inside.layer", lang))
-                head_sl = slider(HEAD._replace(high=11), t("inside.head", lang))
+                layer_sl = slider(layer_range, t("inside.layer", lang))
+                head_sl = slider(head_range, t("inside.head", lang))
                 query_sl = slider(QUERY, t("inside.query", lang))
             att_btn = gr.Button(t("inside.att.run", lang), variant="primary")
             att_notice = gr.Markdown()
@@ -389,7 +393,8 @@ def build(ctx: AppContext) -> None:
             with gr.Row():
                 for side_key in ("twin", "model"):
                     with gr.Column(min_width=420):
-                        side += [gr.Markdown(t(f"inside.att.{side_key}_placeholder", lang)),
+                        gr.Markdown(t(f"inside.att.{side_key}_placeholder", lang))
+                        side += [gr.Markdown(),
                                  gr.Dataframe(headers=att_headers, interactive=False,
                                               label=t("inside.att.table", lang), max_height=420),
                                  gr.Plot(label=t("inside.att.plot", lang))]
@@ -412,7 +417,7 @@ def build(ctx: AppContext) -> None:
                     column_widths=["50%", "32%", "18%"], wrap=True, scale=2)
             gr.Markdown(t("inside.ln.intro", lang))
             with gr.Row():
-                ln_layer_sl = slider(LN_LAYER._replace(high=11), t("inside.layer", lang))
+                ln_layer_sl = slider(ln_layer_range, t("inside.layer", lang))
                 ln_token_sl = slider(LN_TOKEN, t("inside.token", lang))
                 ln_btn = gr.Button(t("inside.ln.run", lang))
             ln_md = gr.Markdown()
@@ -439,34 +444,53 @@ def build(ctx: AppContext) -> None:
             lens_md = gr.Markdown()
             lens_plot = gr.Plot(label=t("inside.lens.plot", lang))
 
+        # A link sets every choice and number (the text is the learner's to type).
+        for name, widget, rng in (("tokenizer", tokenizer_radio, None),
+                                  ("vocabulary", vocabulary_dd, None),
+                                  ("max_length", max_length_sl, MAX_LENGTH),
+                                  ("stride", stride_sl, STRIDE), ("layer", layer_sl, layer_range),
+                                  ("head", head_sl, head_range), ("query", query_sl, QUERY),
+                                  ("config", config_dd, None),
+                                  ("ln_layer", ln_layer_sl, ln_layer_range),
+                                  ("ln_token", ln_token_sl, LN_TOKEN), ("seed", seed_box, SEED)):
+            ctx.link(name, widget, rng)
         # Read-only views: the cheap ones without a concurrency limit, the traced ones 4 at once.
         pairs_inputs = [ctx.lang, text_box, tokenizer_radio, vocabulary_dd, max_length_sl, stride_sl]
         pairs_outputs = [pairs_md, tokens_hl, windows_df, prefix_df]
         pairs_btn.click(tab.pairs, pairs_inputs, pairs_outputs, api_name="inside_pairs",
                         concurrency_limit=None)
-        gr.on([tokenizer_radio.change, vocabulary_dd.change, max_length_sl.release,
-               stride_sl.release], tab.pairs, pairs_inputs, pairs_outputs,
+        # `.change`, not `.release`: a workshop link's window and stride redraw the rows too.
+        gr.on([tokenizer_radio.change, vocabulary_dd.change, max_length_sl.change,
+               stride_sl.change], tab.pairs, pairs_inputs, pairs_outputs,
               api_visibility="private", concurrency_limit=None, trigger_mode="always_last")
+        # (button, handler, inputs, outputs, API name, a text that shows once it has drawn)
         views = [
-            (lookup_btn, tab.lookup, on_model, [lookup_md, lookup_plot], "inside_lookup"),
+            (lookup_btn, tab.lookup, on_model, [lookup_md, lookup_plot], "inside_lookup",
+             lookup_md),
             (att_btn, tab.attention, [*on_model, layer_sl, head_sl, query_sl],
-             [att_notice, *side], "inside_attention"),
+             [att_notice, *side], "inside_attention", side[0]),
             (ln_btn, tab.layer_norm, [*on_model, ln_layer_sl, ln_token_sl], [ln_md, ln_plot],
-             "inside_layer_norm"),
-            (loss_btn, tab.loss, on_model, [loss_md, loss_df], "inside_loss"),
-            (lens_btn, tab.lens, on_model, [lens_md, lens_plot], "inside_lens"),
+             "inside_layer_norm", ln_md),
+            (loss_btn, tab.loss, on_model, [loss_md, loss_df], "inside_loss", loss_md),
+            (lens_btn, tab.lens, on_model, [lens_md, lens_plot], "inside_lens", lens_md),
         ]
-        for button, handler, inputs, outputs, api_name in views:
+        for button, handler, inputs, outputs, api_name, shown in views:
             button.click(handler, inputs, outputs, api_name=api_name, concurrency_limit=4)
             # First impressions: every view for its defaults when the tab opens.
             page.select(handler, inputs, outputs, api_visibility="private", concurrency_limit=4,
                         show_progress="hidden")
-        anatomy_btn.click(tab.anatomy, [*who, config_dd, picker.dropdown],
-                          [anatomy_md, steps_df, params_df], api_name="inside_anatomy",
+            # After a language switch, a view that has drawn is drawn again in the new language.
+            ctx.on_language(handler, inputs, outputs, when_shown=shown)
+        anatomy_inputs = [*who, config_dd, picker.dropdown]
+        anatomy_outputs = [anatomy_md, steps_df, params_df]
+        anatomy_btn.click(tab.anatomy, anatomy_inputs, anatomy_outputs, api_name="inside_anatomy",
                           concurrency_limit=None)
-        config_dd.change(tab.anatomy, [*who, config_dd, picker.dropdown],
-                         [anatomy_md, steps_df, params_df], api_visibility="private",
+        config_dd.change(tab.anatomy, anatomy_inputs, anatomy_outputs, api_visibility="private",
                          concurrency_limit=None)
         sc_btn.click(tab.shortcuts, [ctx.lang, seed_box], [sc_md, sc_plot],
                      api_name="inside_shortcuts", concurrency_limit=None)
         picker.attach_refresh(page.select)
+        # Drawn when the page is built: redrawn at every switch.
+        ctx.on_language(tab.pairs, pairs_inputs, pairs_outputs)
+        ctx.on_language(tab.anatomy, anatomy_inputs, anatomy_outputs)
+        ctx.on_language(tab.shortcuts, [ctx.lang, seed_box], [sc_md, sc_plot])

@@ -17,7 +17,7 @@ table (`ctx.tabs`) and a new tab gets all of them with a few lines:
 
 - `with ctx.tab(tab_id, title_key, card_key) as page:` opens the tab (`gr.Tab`) with its
   collapsible lesson card (`card_key`, a catalogue entry) on top. `tab_id` is what a
-  link's `?tab=` names.
+  link's `?tab=` names; the tab's panel in the page is `#{tab_id}-tab`.
 - `ctx.link(name, component, rng=None, *, private=(), default=None)` lets a URL set
   `component` as `?name=value`: a number is checked against its `Range`; a choice
   against the component's choices, except `private` ones (pasted text, uploads), which
@@ -100,7 +100,7 @@ class AppContext:
         """Open tab `tab_id` titled `t(title_key)`, its lesson card on top."""
         entry = TabEntry(tab_id, title_key, card_key)
         self.tabs[tab_id] = entry
-        with gr.Tab(t(title_key, self.ui_lang), id=tab_id) as page:
+        with gr.Tab(t(title_key, self.ui_lang), id=tab_id, elem_id=f"{tab_id}-tab") as page:
             entry.page, self._open = page, entry
             if card_key:
                 with gr.Accordion(t("lesson.title", self.ui_lang), open=False,

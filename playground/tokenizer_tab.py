@@ -14,6 +14,7 @@ from core.tokenizer import (BPETokenizer, CharTokenizer, SimpleTokenizer, Tokeni
                              is_byte_fragment, token_pieces)
 from playground.errors import friendly, message_for
 from playground.i18n import t
+from playground.prompt import code
 from playground.session import AppContext
 
 MAX_CHARS = 20_000
@@ -80,7 +81,7 @@ def tokenize(lang, text: str, char_source: str):
     unknown_words = words_tok.unknown_pieces(text)
     if unknown_words:
         counts += "\n\n" + t("tok.words_unknown", lang, n=len(unknown_words),
-                               words=" ".join(repr(w) for w in unknown_words[:30]))
+                               words=" ".join(code(w) for w in unknown_words[:30]))
     unknown = char_tok.unknown_pieces(text)
     if unknown:
         counts += "\n\n" + t("tok.unknown", lang, n=len(unknown),

@@ -4,6 +4,7 @@ proof is in the pictures); run it and look at test-output/tab-*-{en,zh}.png:
 
     python tests/screenshot_tabs.py           # prints one JSON line per language
     python tests/screenshot_tabs.py --no-shots
+    python tests/screenshot_tabs.py --tabs inside embeddings    # only these tabs' pictures
 
 Page weight counts every request the page made until it was interactive (all must go to
 127.0.0.1) and the bytes of their responses. "In its language" is when every label is in
@@ -31,8 +32,8 @@ from conftest import launch_app, stop_app  # noqa: E402
 from playground.i18n import t  # noqa: E402
 
 TABS = (("tokenizer", "tok.tab"), ("pretrain", "pre.tab"), ("sampling", "samp.tab"),
-        ("attention", "att.tab"), ("spam", "spam.tab"), ("instruct", "ins.tab"),
-        ("gd-lab", "gd.tab"))
+        ("attention", "att.tab"), ("inside", "inside.tab"), ("embeddings", "emb.tab"),
+        ("spam", "spam.tab"), ("instruct", "ins.tab"), ("gd-lab", "gd.tab"))
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 # The page's text unchanged for 2 s (the tab's views have drawn), or 30 s have passed.
 STABLE_JS = """() => new Promise(done => {
@@ -55,7 +56,7 @@ def _body_size(request) -> int:
         return 0
 
 
-def measure(url: str, lang: str, shots: bool) -> dict:
+def measure(url: str, lang: str, shots: bool, tabs: tuple = TABS) -> dict:
     sizes: list[int] = []
     with open_page(f"{url}?lang={lang}", viewport=(1400, 1000), timeout_ms=180_000,
                    locale=LOCALES[lang]) as (page, requests):
@@ -75,7 +76,7 @@ def measure(url: str, lang: str, shots: bool) -> dict:
                   "requests": len(requests), "bytes": sum(sizes),
                   "outside_requests": outside_requests(requests)}
         if shots:
-            for tab_id, key in TABS:
+            for tab_id, key in tabs:
                 page.get_by_role("tab", name=t(key, lang), exact=True).first.click()
                 page.wait_for_timeout(1000)
                 # open the tab's lesson card, so the picture shows it too
@@ -91,7 +92,10 @@ def main() -> int:
     parser.add_argument("--no-shots", action="store_true", help="only measure the page")
     parser.add_argument("--server-lang", choices=sorted(LOCALES), default="en",
                         help="the language the server builds its page in (LLM_PLAYGROUND_LANG)")
+    parser.add_argument("--tabs", nargs="+", choices=[tab_id for tab_id, _ in TABS],
+                        help="picture only these tabs")
     args = parser.parse_args()
+    tabs = tuple(tab for tab in TABS if tab[0] in args.tabs) if args.tabs else TABS
     work = Path(tempfile.mkdtemp(prefix="tabs-"))
     started = time.monotonic()
     proc, url = launch_app(work / "app.log", work / "cache", LLM_PLAYGROUND_RUNS=str(work / "runs"),
@@ -104,7 +108,7 @@ def main() -> int:
             for lang in LOCALES:
                 print(json.dumps({"visit": visit, **measure(url, lang, shots=False)}), flush=True)
         for lang in [] if args.no_shots else LOCALES:
-            measure(url, lang, shots=True)
+            measure(url, lang, shots=True, tabs=tabs)
     finally:
         stop_app(proc)
     return 0

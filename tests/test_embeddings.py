@@ -11,6 +11,7 @@ import gradio as gr
 import pytest
 import torch
 
+from conftest import start_kwargs
 from core.embeddings import (UnitRowsCache, align_frames, analogy, has_learned_positions,
                              map_token_ids, nearest, neighbour_table, neighbours, procrustes,
                              project_2d, rank_of, scale_to_unit, token_class, unit_rows)

@@ -256,7 +256,7 @@ def test_the_tokenizer_tab_shows_the_books_words_with_unk():
     text = "Hello, do you like tea? <|endoftext|> In the sunlit terraces of the palace."
     counts, *_, words = tokenize("en", text, "the-verdict")
     assert "**16** word tokens from a vocabulary of 1,132" in counts
-    assert "become <|unk|>" in counts and "'Hello'" in counts and "'palace'" in counts
+    assert "become <|unk|>" in counts and "`Hello`" in counts and "`palace`" in counts
     assert words[0] == ("Hello ", "unk") and words[1] == (", ", "1")
     assert "<|endoftext|> " in [piece for piece, _ in words]
 
@@ -285,8 +285,8 @@ def test_api_pairs_attention_anatomy_loss_and_lens_on_a_trained_model(client):
                                            api_name="/inside_anatomy")
     assert "163,037,184" in summary and "124,439,808" in summary and "621.94 MB" in summary
     # train a tiny model through the API, then look inside it
-    assert "started" in client.predict(
-        None, **start_kwargs(*TINY, 200, 3e-3, 1, "", False), api_name="/start").lower()
+    assert "started" in client.predict(None, **start_kwargs(*TINY, 200, 3e-3, 1, "", False),
+                                       api_name="/start").lower()
     deadline, status = time.monotonic() + 300, ""
     while "finished" not in status:
         assert time.monotonic() < deadline, f"the tiny run did not finish: {status}"

@@ -26,8 +26,8 @@ def _by_name(entry, setup):
 
 
 def test_every_tab_registered_its_card_and_links(tabs):
-    assert list(tabs) == ["tokenizer", "pretrain", "sampling", "attention", "spam", "instruct",
-                          "gd-lab"]
+    assert list(tabs) == ["tokenizer", "pretrain", "sampling", "attention", "inside", "embeddings",
+                          "spam", "instruct", "gd-lab"]
     for entry in tabs.values():
         assert entry.card_key and t(entry.card_key, "en") != t(entry.card_key, "zh")
         assert entry.links, f"{entry.id} registered no link"
@@ -87,6 +87,27 @@ def test_pasted_or_uploaded_text_cannot_travel_in_a_link(tabs):
     assert "corpus" not in dict(parse_qsl(urlsplit(url).query)) and notices
 
 
+@pytest.mark.parametrize("tab_id, params, bad", [
+    ("inside", {"tokenizer": "simple", "vocabulary": "tiny-shakespeare", "max_length": "8",
+                "stride": "8", "layer": "3", "config": "hub:gpt2-124m", "seed": "7"},
+     {"tokenizer": "bpe", "layer": "12", "config": "gpt-5"}),
+    ("embeddings", {"vectors": "positions", "k": "25", "tokens": "100", "labelled": "0"},
+     {"vectors": "words", "k": "51", "tokens": "15"}),
+])
+def test_a_link_sets_the_inside_and_embeddings_tabs(tabs, tab_id, params, bad):
+    """Their choices and numbers travel in a link; the slider's own range (layer: GPT-2's 12)
+    and the choice lists refuse the rest, each with a notice."""
+    entry = tabs[tab_id]
+    setup = resolve(entry, params, "en")
+    values = _by_name(entry, setup)
+    assert not setup.notices
+    assert {name: str(values[name]) for name in params} == params
+    defaults = _by_name(entry, resolve(entry, {}, "en"))
+    refused = resolve(entry, bad, "en")
+    assert {name: _by_name(entry, refused)[name] for name in bad} == {n: defaults[n] for n in bad}
+    assert len(refused.notices) == len(bad)
+
+
 def test_unknown_parameters_and_tabs_are_named_in_a_notice(tabs):
     setup = resolve(tabs["gd-lab"], {"tab": "gd-lab", "lang": "zh", "foo": "1", "__sign": "x"},
                     "en")
@@ -112,7 +133,8 @@ def test_a_link_reader_never_raises(tabs):
                     assert value in link.choices(), (link.name, value)
 
 
-@pytest.mark.parametrize("tab_id", ["pretrain", "sampling", "gd-lab", "spam", "attention"])
+@pytest.mark.parametrize("tab_id", ["pretrain", "sampling", "gd-lab", "spam", "attention", "inside",
+                                    "embeddings"])
 def test_the_copied_link_gives_the_same_setup_back(tabs, tab_id):
     entry = tabs[tab_id]
     start = {"corpus": "tiny-shakespeare", "preset": "tiny"} if tab_id == "pretrain" else {}
