@@ -16,6 +16,11 @@ import os
 # No analytics, no telemetry: the app makes no outside request of its own.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Gradio's queue rebuilds a summary of past events (a pandas DataFrame of up to 10,000 of
+# them, for its monitoring page) once this many events have run since the last one; the
+# default, 1, rebuilds it after every event. With a room polling once a second that was
+# more than a quarter of the server's busy time: rebuild it rarely.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "5000")
 
 TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "inside_tab",
                "embeddings_tab", "spam_tab", "instruct_tab", "gd_tab")
