@@ -78,6 +78,7 @@ def main() -> None:
 
     from core.jobs import warm_up
     from core.runtime import configure_cpu_threads, keep_freed_memory
+    from playground.instructor import mount_instructor
     from playground.pretrain_tab import MAX_LOAD_BYTES
 
     configure_cpu_threads()
@@ -89,10 +90,14 @@ def main() -> None:
     # Events without their own limit share this one; the cheap read-only ones (tokenize,
     # poll, the sampling views) set none, so a room never queues behind one learner.
     demo.queue(default_concurrency_limit=4, max_size=256)
+    theme = gr.themes.Soft()
+    # With LLM_PLAYGROUND_INSTRUCTOR_TOKEN set, the instructor's page, mounted at its own
+    # path before the learners' app; without it, nothing (and `instructor` is empty).
+    instructor = mount_instructor(demo.registry, theme)
     try:
         # Gradio refuses a bigger upload before it is written anywhere; the largest file
         # the app takes is a checkpoint to Load.
-        demo.launch(theme=gr.themes.Soft(), max_file_size=MAX_LOAD_BYTES)
+        demo.launch(theme=theme, max_file_size=MAX_LOAD_BYTES, **instructor)
     finally:
         demo.registry.shutdown()
 
