@@ -1858,7 +1858,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "room.col.learner": {"en": "Learner", "zh": "学员"},
     "room.col.kind": {"en": "Kind", "zh": "类型"},
     "room.col.state": {"en": "State", "zh": "状态"},
-    "room.col.step": {"en": "Step", "zh": "步数"},
     "room.col.loss": {"en": "Loss", "zh": "损失"},
     "room.col.tps": {"en": "Tokens/s", "zh": "词元/秒"},
     "room.col.time": {"en": "Time", "zh": "时间"},

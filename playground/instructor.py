@@ -29,6 +29,7 @@ from playground.errors import friendly
 from playground.header import LANGUAGE_NAMES
 from playground.i18n import LANGUAGES, check_lang, default_lang, t
 from playground.job_controls import format_seconds, headline_key
+from playground.language import start_language
 from playground.plots import sparkline_svg
 
 TOKEN_ENV = "LLM_PLAYGROUND_INSTRUCTOR_TOKEN"
@@ -85,7 +86,7 @@ class Room:
         if not jobs:
             return f"<p>{html.escape(t('room.no_jobs', lang))}</p>"
         heads = "".join(f"<th>{html.escape(t(f'room.col.{c}', lang))}</th>" for c in
-                        ("learner", "kind", "state", "step", "loss", "tps", "time", "curve"))
+                        ("learner", "kind", "state", "loss", "tps", "time", "curve"))
         rows = [self._row(job, lang) for job in jobs]
         return f'<table class="room-jobs"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -102,7 +103,7 @@ class Room:
             time_text = format_seconds(last.elapsed_s if last else None)
         cells = [self.label(job.owner, lang), t(KIND_TITLES.get(view.kind, "room.kind_other"), lang),
                  _plain(t(headline_key(view), lang, step=view.step, max_steps=view.max_steps)),
-                 f"{view.step} / {view.max_steps}", f"{last.loss:.3f}" if last else "–",
+                 f"{last.loss:.3f}" if last else "–",
                  f"{last.tokens_per_s:,.0f}" if last else "–", time_text]
         curve = sparkline_svg([loss for _, loss in view.steps[-CURVE_POINTS:]])
         return ("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
@@ -233,7 +234,7 @@ def build_instructor(registry: JobRegistry, lang: str | None = None) -> gr.Block
         start_btn.click(friendly(room.start_class), [lang_state, corpus_dd], message_md,
                         api_name="start_class")
 
-        def switch(choice, current):
+        def switch(choice):
             new = choice if choice in LANGUAGES else lang
             words = [gr.update(value=t(f"room.{name}", new)) for name in buttons]
             return (new, f"# {t('room.title', new)}\n{t('room.intro', new)}",
@@ -243,10 +244,20 @@ def build_instructor(registry: JobRegistry, lang: str | None = None) -> gr.Block
                               choices=[(t(f"corpus.{name}", new), name) for name in CORPORA]),
                     gr.update(value=t("room.class_start", new)),
                     gr.update(value=t("room.make_class", new)), "", *words)
-        lang_radio.input(switch, [lang_radio, job_dd],
-                         [lang_state, title_md, class_title_md, job_dd, corpus_dd, start_btn,
-                          mark_btn, message_md, *buttons.values()],
-                         api_visibility="private", show_progress="hidden").then(
+        worded = [lang_state, title_md, class_title_md, job_dd, corpus_dd, start_btn, mark_btn,
+                  message_md, *buttons.values()]
+        lang_radio.input(switch, lang_radio, worded, api_visibility="private",
+                         show_progress="hidden").then(
+            refresh, [lang_state, job_dd], shown, api_visibility="private",
+            show_progress="hidden")
+
+        def opened(request: gr.Request):
+            """The page opens in the link's ?lang=, else the browser's language."""
+            new = start_language(request.query_params.get("lang"), None,
+                                 request.headers.get("accept-language"))
+            return new, *switch(new)
+        page.load(opened, None, [lang_radio, *worded], api_visibility="private",
+                  show_progress="hidden").then(
             refresh, [lang_state, job_dd], shown, api_visibility="private",
             show_progress="hidden")
     page.room = room
