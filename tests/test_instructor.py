@@ -155,3 +155,25 @@ def test_the_reaper_leaves_the_class_run_alone(registry):
     assert job.state.active
     registry.set_class_run(None)
     assert registry.reap_idle(now=time.monotonic() + 10_000) == [CLASS_OWNER]
+
+
+def test_a_class_run_started_from_the_view_has_its_storys_settings(registry):
+    from core.config import PRESETS
+    from core.pretraining import story_for
+    room = Room(registry)
+    assert room.start_class("en", "the-verdict") == t("room.class_started", "en")
+    job = registry.class_job()
+    assert job is not None and job.owner == CLASS_OWNER and registry.get(CLASS_OWNER) is job
+    preset = PRESETS[story_for("the-verdict").preset]
+    assert (job.spec.model_cfg.n_layers, job.spec.model_cfg.emb_dim) == (preset.n_layers,
+                                                                         preset.emb_dim)
+    assert job.spec.corpus == "the-verdict" and job.spec.probes
+    assert t("room.class_who", "en") in room.class_status("en")
+    with pytest.raises(Exception):
+        room.start_class("en", "no-such-corpus")
+
+
+def test_following_without_a_class_run_says_so(make_tab):
+    from playground.pretrain_tab import Pretrain
+    tab = make_tab(Pretrain)
+    assert tab.tick(None, BOB, "zh", False, False, None, True)[1] == t("class.none", "zh")
