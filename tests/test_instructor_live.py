@@ -40,10 +40,20 @@ def room_app(tmp_path_factory):
     stop_app(proc)
 
 
+def follow_box_visible(url: str) -> bool:
+    """Whether the learners' Pretrain tab shows "Follow the class run"."""
+    config = json.loads(fetch(url + "config")[1])
+    boxes = [c["props"] for c in config["components"]
+             if c.get("props", {}).get("label") == t("class.follow", "en")]
+    assert len(boxes) == 1
+    return boxes[0].get("visible", True) is not False
+
+
 def test_no_instructor_page_without_the_token(live_app):
     for path in ("instructor/", "instructor/config", "instructor/gradio_api/info"):
         status, _ = fetch(live_app + path)
         assert status == 404, path
+    assert not follow_box_visible(live_app)          # no instructor, no class run to follow
 
 
 @pytest.mark.slow
@@ -61,6 +71,7 @@ def test_the_learners_app_lists_nothing_of_the_instructors(room_app):
     _, info = fetch(room_app + "gradio_api/info")
     _, config = fetch(room_app + "config")
     assert "/tokenize" in info                                  # the learners' own API
+    assert follow_box_visible(room_app)
     for name in INSTRUCTOR_APIS:
         assert f'"{name}"' not in info and f'"{name[1:]}"' not in config
     for lang in ("en", "zh"):
