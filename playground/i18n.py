@@ -1866,7 +1866,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "room.waiting": {"en": "#{n} in the queue · starts in about {wait}",
                      "zh": "排队第 {n} 位 · 约 {wait} 后开始"},
     "room.left": {"en": "{eta} left", "zh": "还剩 {eta}"},
-    "room.class_who": {"en": "class run", "zh": "全班训练"},
     "room.job": {"en": "Job", "zh": "任务"},
     "room.pause": {"en": "Pause", "zh": "暂停"},
     "room.resume": {"en": "Resume", "zh": "继续"},

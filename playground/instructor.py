@@ -35,6 +35,7 @@ from playground.plots import sparkline_svg
 TOKEN_ENV = "LLM_PLAYGROUND_INSTRUCTOR_TOKEN"
 INSTRUCTOR_PATH = "/instructor"
 CLASS_OWNER = "class-run"                 # the owner of a class run the instructor starts
+CLASS_LABEL = "#class"
 POLL_S = 2.0
 KIND_TITLES = {"pretrain": "pre.tab", "classifier": "spam.tab", "instruct": "ins.tab"}
 CURVE_POINTS = 60
@@ -62,9 +63,10 @@ class Room:
     registry: JobRegistry
     salt: bytes = field(default_factory=lambda: os.urandom(16))
 
-    def label(self, owner: str, lang=None) -> str:
+    def label(self, owner: str) -> str:
+        """A learner's short label (the same in both languages: the job picker's value)."""
         if owner == CLASS_OWNER:
-            return t("room.class_who", lang)
+            return CLASS_LABEL
         return "#" + hmac.new(self.salt, owner.encode(), hashlib.sha256).hexdigest()[:6]
 
     def jobs_by_label(self) -> dict[str, TrainingJob]:
@@ -101,7 +103,7 @@ class Room:
             time_text = t("room.left", lang, eta=format_seconds(view.eta_s))
         else:
             time_text = format_seconds(last.elapsed_s if last else None)
-        cells = [self.label(job.owner, lang), t(KIND_TITLES.get(view.kind, "room.kind_other"), lang),
+        cells = [self.label(job.owner), t(KIND_TITLES.get(view.kind, "room.kind_other"), lang),
                  _plain(t(headline_key(view), lang, step=view.step, max_steps=view.max_steps)),
                  f"{last.loss:.3f}" if last else "–",
                  f"{last.tokens_per_s:,.0f}" if last else "–", time_text]
@@ -114,7 +116,7 @@ class Room:
         if job is None:
             return t("room.class_none", lang)
         view = job.view(self.registry.queue_position(job))
-        text = t("room.class_status", lang, label=self.label(job.owner, lang),
+        text = t("room.class_status", lang, label=self.label(job.owner),
                  state=_plain(t(headline_key(view), lang, step=view.step,
                                 max_steps=view.max_steps)),
                  step=view.step, max_steps=view.max_steps)

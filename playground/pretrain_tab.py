@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from gradio.components.plot import PlotData
 
 from core.checkpoint import load_checkpoint, model_memory, save_checkpoint
 from core.chinese import to_simplified
@@ -270,7 +271,8 @@ class Pretrain(TrainingTab):
 
     def _follow(self, request, learner, lang, last_key, log_scale, simplified):
         """The class run, drawn once per change and shared by every follower in the same
-        language and view; the follower's own job is left to its idle timer as usual."""
+        language and view. Following counts as being here: the follower's own job, if
+        they have one, is not taken for abandoned."""
         try:
             self.registry.touch(self.owner(learner, request, lang))   # this learner is here
         except gr.Error:
@@ -284,7 +286,9 @@ class Pretrain(TrainingTab):
         drawn = self._class_drawings.get(polled.key)
         if drawn is None:
             plot, status, samples = self._draw(polled, lang, log_scale, simplified)
-            drawn = (plot, t("class.following", lang) + "\n\n" + status, samples)
+            # The figure as Gradio sends it (its JSON), made once for every follower.
+            drawn = (PlotData(type="plotly", plot=plot.to_json()),
+                     t("class.following", lang) + "\n\n" + status, samples)
             if len(self._class_drawings) >= 8:
                 self._class_drawings.pop(next(iter(self._class_drawings)))
             self._class_drawings[polled.key] = drawn
