@@ -114,16 +114,21 @@ def wait_for_status(client, pattern: str, timeout: float = 120) -> str:
 
 
 async def _call(http, url: str, api: str, data: list, session: str) -> float:
-    """One event through Gradio's plain HTTP API, to its answer; returns seconds."""
+    """One event through Gradio's plain HTTP API, to its answer; returns seconds
+    (infinite when it failed: a dropped connection, an error event)."""
+    import httpx
     t0 = time.perf_counter()
-    joined = await http.post(f"{url}gradio_api/call/{api}",
-                             json={"data": data, "session_hash": session})
-    event = joined.json()["event_id"]
-    async with http.stream("GET", f"{url}gradio_api/call/{api}/{event}") as stream:
-        async for line in stream.aiter_lines():
-            if line.startswith("event: complete") or line.startswith("event: error"):
-                break
-    return time.perf_counter() - t0
+    try:
+        joined = await http.post(f"{url}gradio_api/call/{api}",
+                                 json={"data": data, "session_hash": session})
+        event = joined.json()["event_id"]
+        async with http.stream("GET", f"{url}gradio_api/call/{api}/{event}") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event: complete"):
+                    return time.perf_counter() - t0
+    except (httpx.HTTPError, KeyError, ValueError):
+        pass
+    return float("inf")
 
 
 async def _learner(http, url: str, index: int, follow: bool, seconds: float, out: dict,
@@ -178,7 +183,9 @@ def room(sizes: list[int], seconds: float) -> dict:
             async with httpx.AsyncClient(timeout=120, limits=limits) as http:
                 await asyncio.gather(arrived(), *(_learner(http, url, i, follow, seconds, out,
                                                            ready) for i in range(n)))
-            return {"first_answer": percentiles(out["first"]),
+            failed = sum(x == float("inf") for key in out for x in out[key])
+            out = {key: [x for x in values if x != float("inf")] for key, values in out.items()}
+            return {"failed": failed, "first_answer": percentiles(out["first"]),
                     "click": percentiles(out["click"]), "poll": percentiles(out["poll"]),
                     "polls_within_1s": round(sum(p <= 1 for p in out["poll"]) / len(out["poll"]), 3)}
         for n in sizes:
