@@ -21,8 +21,8 @@
 
 from __future__ import annotations
 
-import os
 import heapq
+import os
 import shutil
 import threading
 import time
