@@ -16,6 +16,11 @@ import os
 # No analytics, no telemetry: the app makes no outside request of its own.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Gradio's queue rebuilds a summary of past events (a pandas DataFrame of up to 10,000 of
+# them, for its monitoring page) once this many events have run since the last one; the
+# default, 1, rebuilds it after every event. With a room polling once a second that was
+# more than a quarter of the server's busy time: rebuild it rarely.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "5000")
 
 TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "inside_tab",
                "embeddings_tab", "spam_tab", "instruct_tab", "gd_tab")
@@ -73,6 +78,7 @@ def main() -> None:
 
     from core.jobs import warm_up
     from core.runtime import configure_cpu_threads, keep_freed_memory
+    from playground.instructor import mount_instructor
     from playground.pretrain_tab import MAX_LOAD_BYTES
 
     configure_cpu_threads()
@@ -84,10 +90,14 @@ def main() -> None:
     # Events without their own limit share this one; the cheap read-only ones (tokenize,
     # poll, the sampling views) set none, so a room never queues behind one learner.
     demo.queue(default_concurrency_limit=4, max_size=256)
+    theme = gr.themes.Soft()
+    # With LLM_PLAYGROUND_INSTRUCTOR_TOKEN set, the instructor's page, mounted at its own
+    # path before the learners' app; without it, nothing (and `instructor` is empty).
+    instructor = mount_instructor(demo.registry, theme)
     try:
         # Gradio refuses a bigger upload before it is written anywhere; the largest file
         # the app takes is a checkpoint to Load.
-        demo.launch(theme=gr.themes.Soft(), max_file_size=MAX_LOAD_BYTES)
+        demo.launch(theme=theme, max_file_size=MAX_LOAD_BYTES, **instructor)
     finally:
         demo.registry.shutdown()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.config import PRESETS, GPTConfig
-from core.corpora import CORPORA, corpus_tokenizer
+from core.corpora import CORPORA, corpus_tokenizer, load_corpus
 from core.data import tokenize_and_split
 from core.embeddings import frequent_ids
 from core.jobs.spec import JobSpec
@@ -158,3 +158,18 @@ def pretraining_spec(label: str, corpus_name: str, text: str, tokenizer: Tokeniz
     probes += embedding_map_probe(train_ids, model_cfg.vocab_size, every)
     return JobSpec.pretraining(label, model_cfg, train_cfg, tokenizer, train_ids, val_ids,
                                corpus=corpus_name, probes=probes, **spec_fields)
+
+
+def story_spec(corpus: str, label: str, **train_changes) -> JobSpec:
+    """A run of a named corpus with its story's settings (a class run started in one
+    click): its tokenizer, preset, prompts and probes, nothing to choose."""
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose one of {sorted(CORPORA)}")
+    story, text = story_for(corpus), load_corpus(corpus)
+    tokenizer = tokenizer_for(corpus, "auto", text)
+    prompts = story.prompts("")
+    train_cfg = train_config_for(story.preset, sample_prompt=prompts[0],
+                                 sample_stop=story.sample_stop, **train_changes)
+    return pretraining_spec(label, corpus, text, tokenizer,
+                            model_config_for(story.preset, tokenizer.n_vocab), train_cfg,
+                            probe_text=story.probe_text, prompts=prompts)

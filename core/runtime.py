@@ -19,6 +19,7 @@ import ctypes.util
 import functools
 import inspect
 import os
+from pathlib import Path
 
 import torch
 
@@ -123,3 +124,12 @@ def make_optimizer(model: torch.nn.Module, lr: float = 4e-4,
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **kwargs)
     except (RuntimeError, ValueError):  # no fused kernel for this device/dtype
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, foreach=True)
+
+
+def resident_bytes(pid: int | str = "self") -> int:
+    """Resident memory of a process in bytes (0 if it cannot be read: gone, not Linux)."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")

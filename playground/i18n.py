@@ -1851,6 +1851,88 @@ STRINGS: dict[str, dict[str, str]] = {
     "emb.default_b": {"en": "man", "zh": "man"},
     "emb.default_c": {"en": "woman", "zh": "woman"},
     "emb.default_expected": {"en": "queen", "zh": "queen"},
+    # --- instructor view and class run (playground/instructor.py, the Pretrain tab) ---
+    "room.title": {"en": "Instructor view", "zh": "教师视图"},
+    "room.intro": {
+        "en": "Every job in the room, refreshed every two seconds. Learners appear under a short "
+              "label that changes when the server restarts; their keys are never shown.",
+        "zh": "教室里的每个训练任务，每两秒刷新一次。学员以一个简短标签显示（服务器重启后会变），"
+              "从不显示学员的密钥。",
+    },
+    "room.login": {
+        "en": "LLM Playground · instructor view: type the instructor token as the password "
+              "(any user name).",
+        "zh": "大模型游乐场 · 教师视图：在密码框中输入教师令牌（用户名任意）。",
+    },
+    "room.summary": {
+        "en": "**{learners}** learner(s) · **{running}** training · **{queued}** waiting · memory: "
+              "server {server}, training processes {jobs}, kept models {models}, free {free}",
+        "zh": "**{learners}** 位学员 · **{running}** 个正在训练 · **{queued}** 个排队 · 内存：服务器 "
+              "{server}，训练进程 {jobs}，保存的模型 {models}，可用 {free}",
+    },
+    "room.no_jobs": {"en": "No jobs yet.", "zh": "还没有训练任务。"},
+    "room.col.learner": {"en": "Learner", "zh": "学员"},
+    "room.col.kind": {"en": "Kind", "zh": "类型"},
+    "room.col.state": {"en": "State", "zh": "状态"},
+    "room.col.loss": {"en": "Loss", "zh": "损失"},
+    "room.col.tps": {"en": "Tokens/s", "zh": "词元/秒"},
+    "room.col.time": {"en": "Time", "zh": "时间"},
+    "room.col.curve": {"en": "Loss curve", "zh": "损失曲线"},
+    "room.kind_other": {"en": "Other", "zh": "其他"},
+    "room.waiting": {"en": "#{n} in the queue · starts in about {wait}",
+                     "zh": "排队第 {n} 位 · 约 {wait} 后开始"},
+    "room.left": {"en": "{eta} left", "zh": "还剩 {eta}"},
+    "room.job": {"en": "Job", "zh": "任务"},
+    "room.pause": {"en": "Pause", "zh": "暂停"},
+    "room.resume": {"en": "Resume", "zh": "继续"},
+    "room.stop": {"en": "Stop", "zh": "停止"},
+    "room.pause_all": {"en": "Pause all", "zh": "全部暂停"},
+    "room.stop_all": {"en": "Stop all", "zh": "全部停止"},
+    "room.paused": {"en": "Paused {label}.", "zh": "已暂停 {label}。"},
+    "room.resumed": {"en": "Resumed {label}.", "zh": "已继续 {label}。"},
+    "room.stopped": {"en": "Stopped {label}: its model is kept.",
+                     "zh": "已停止 {label}：它的模型已保留。"},
+    "room.paused_all": {"en": "Paused {n} job(s).", "zh": "已暂停 {n} 个任务。"},
+    "room.stopped_all": {"en": "Stopped {n} job(s); each keeps its model.",
+                         "zh": "已停止 {n} 个任务；每个都保留了模型。"},
+    "room.pick_job": {"en": "Pick a job first (it may have ended and gone).",
+                      "zh": "请先选择一个任务（它可能已经结束并被清除）。"},
+    "room.class_title": {"en": "Class run", "zh": "全班训练"},
+    "room.class_intro": {
+        "en": "One run the whole room watches: every learner's Pretrain tab can follow it live "
+              "(its curve and samples) without a training slot of their own, and when it ends its "
+              "model is offered in every learner's pickers as the class model.",
+        "zh": "全班一起看的一次训练：每位学员都能在“预训练”页实时跟随它（损失曲线和样本），"
+              "不占自己的训练名额；训练结束后，它的模型会作为全班模型出现在每位学员的模型选择器里。",
+    },
+    "room.class_corpus": {"en": "Text of a new class run", "zh": "新的全班训练所用文本"},
+    "room.class_start": {"en": "Start a class run", "zh": "开始全班训练"},
+    "room.make_class": {"en": "Make it the class run", "zh": "设为全班训练"},
+    "room.class_label": {"en": "class run · {corpus}", "zh": "全班训练 · {corpus}"},
+    "room.class_started": {"en": "The class run has started: every learner can follow it now.",
+                           "zh": "全班训练已开始：每位学员现在都可以跟随它。"},
+    "room.class_queued": {"en": "The class run waits for a free slot: {n} job(s) ahead.",
+                          "zh": "全班训练在等待空闲名额：前面还有 {n} 个任务。"},
+    "room.class_marked": {"en": "{label}'s job is now the class run.",
+                          "zh": "{label} 的任务现在是全班训练。"},
+    "room.class_none": {"en": "No class run yet.", "zh": "还没有全班训练。"},
+    "room.class_status": {"en": "**Class run**: {label} · {state} · step {step} / {max_steps}",
+                          "zh": "**全班训练**：{label} · {state} · 第 {step} / {max_steps} 步"},
+    "room.class_model": {"en": "Its model is in every learner's pickers as “{name}”.",
+                         "zh": "它的模型已作为“{name}”出现在每位学员的模型选择器里。"},
+    "class.follow": {"en": "Follow the class run", "zh": "跟随全班训练"},
+    "class.follow_info": {
+        "en": "Watch the instructor's run live, its curve and samples, without a training slot "
+              "of your own. Untick to see your own job again.",
+        "zh": "实时观看老师的训练（损失曲线和样本），不占你自己的训练名额。取消勾选即可回到你自己的任务。",
+    },
+    "class.none": {"en": "There is no class run at the moment: the instructor starts one.",
+                   "zh": "目前没有全班训练：由老师发起。"},
+    "class.following": {"en": "You are following the **class run**.",
+                        "zh": "你正在跟随**全班训练**。"},
+    "picker.class": {"en": "Class model · {label}", "zh": "全班模型 · {label}"},
+    "pre.queue_wait": {"en": "It should start in about {wait} (an estimate from the jobs ahead).",
+                       "zh": "预计约 {wait} 后开始（根据前面的任务估算）。"},
 }
 
 

@@ -55,6 +55,8 @@ def status_text(view: JobView, lang) -> str:
         lines[0] += " · " + t("pre.process", lang, id=view.id, pid=view.pid)
     if view.queue_position:
         lines.append(t("pre.queued", lang, n=view.queue_position))
+        if view.queue_wait_s is not None:
+            lines.append(t("pre.queue_wait", lang, wait=format_seconds(view.queue_wait_s)))
     if view.last is not None:
         lines.append(t("pre.stats", lang, tps=view.last.tokens_per_s,
                        elapsed=format_seconds(view.last.elapsed_s), eta=format_seconds(view.eta_s),
@@ -181,9 +183,17 @@ class JobControls:
         job = self.registry.get(owner)
         if job is None or job.spec.kind != self.kind:
             return None
-        view = job.view(self.registry.queue_position(job))
+        return self.polled(job, lang, *extra)
+
+    def polled(self, job: TrainingJob, lang, *extra) -> Polled:
+        """A job's view and the key that says whether it changed (a queued job's view
+        carries its place and estimated wait)."""
+        position = self.registry.queue_position(job)
+        view = job.view(position)
+        if position:
+            view.queue_wait_s = self.registry.queue_wait(job)
         key = (view.id, view.step, len(view.evals), len(view.samples), view.state.value, lang,
-               *extra)
+               position, *extra)
         return Polled(job, view, key)
 
     @staticmethod

@@ -3,6 +3,8 @@
 Choices, for each learner:
 - "live": my model, as it is right now in this learner's training job;
 - "saved:<id>": the learner's finished or loaded models (newest first);
+- "class": the class model, the last class run's (playground/instructor.py), offered to
+  every learner, read-only (a fine-tune trains a copy, as from any model);
 - "gpt2-124m" / "gpt2-355m": OpenAI's GPT-2 from the Hugging Face Hub (downloaded
   once, cached; offline this fails with a clear message and the rest still works);
 - "fresh": an untrained CPU-demo model on the built-in text, so every tab works
@@ -34,7 +36,7 @@ from playground.errors import say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
 
-LIVE, FRESH, SAVED, TWIN = "live", "fresh", "saved:", "twin:"
+LIVE, FRESH, SAVED, TWIN, CLASS = "live", "fresh", "saved:", "twin:", "class"
 
 
 class _SharedModels:
@@ -100,6 +102,9 @@ def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "
         if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind):
             choices.append((t("picker.live", lang), LIVE))
         choices += [(saved.label, SAVED + saved.id) for saved in registry.models(owner, kind)]
+    shared = registry.class_model
+    if shared is not None and (kind is None or shared.kind == kind):
+        choices.append((t("picker.class", lang, label=shared.label), CLASS))
     if kind in (None, "lm"):
         choices.append((t("picker.fresh", lang), FRESH))
         if hub:
@@ -128,6 +133,12 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
             raise gr.Error(t("picker.err.gone", lang))
         picked = PickedModel(saved.model, saved.tokenizer, saved.label, saved.kind, saved,
                              saved.tags)
+    elif choice == CLASS:
+        saved = registry.class_model
+        if saved is None:
+            raise gr.Error(t("picker.err.gone", lang))
+        picked = PickedModel(saved.model, saved.tokenizer, t("picker.class", lang, label=saved.label),
+                             saved.kind, saved, saved.tags)
     elif choice == FRESH:
         model, tokenizer = SHARED.get(FRESH, _fresh_model)
         picked = PickedModel(model, tokenizer, t("picker.fresh", lang))
@@ -155,6 +166,8 @@ def picked_tokenizer(registry: JobRegistry, choice: str | None, owner: str) -> T
     if isinstance(choice, str) and choice.startswith(SAVED):
         saved = registry.model_by_id(owner, choice[len(SAVED):])
         return saved.tokenizer if saved is not None else None
+    if choice == CLASS:
+        return registry.class_model.tokenizer if registry.class_model is not None else None
     if choice == FRESH:
         return corpus_tokenizer(DEFAULT_CORPUS)
     return BPETokenizer() if choice in GPT2_SOURCES else None

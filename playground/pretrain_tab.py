@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from gradio.components.plot import PlotData
 
 from core.checkpoint import load_checkpoint, model_memory, save_checkpoint
 from core.chinese import to_simplified
@@ -32,6 +33,7 @@ from core.train import TRAIN_PRESETS
 from playground.errors import USER_ERRORS, friendly, message_for
 from playground.i18n import t
 from playground.job_controls import TrainingTab, status_text
+from playground.instructor import instructor_token
 from playground.inputs import Range, number_box, read_in, read_number, slider, widget_values
 from playground.plots import loss_figure, samples_html
 from playground.session import AppContext, learner_key
@@ -134,6 +136,10 @@ class Pretrain(TrainingTab):
     """The tab's handlers, over the registry in the app context."""
 
     kind = "pretrain"
+
+    def __init__(self, ctx: AppContext):
+        super().__init__(ctx)
+        self._class_drawings: dict[tuple, tuple] = {}   # the class run's, by poll key
 
     def owner(self, learner, request, lang) -> str:
         return learner_key(learner, request, lang)
@@ -249,23 +255,62 @@ class Pretrain(TrainingTab):
         return t("pre.loaded", lang, step=checkpoint.step,
                  params=count_model_parameters(checkpoint.model.cfg))
 
-    def tick(self, request: gr.Request, learner, lang, log_scale, simplified, last_key):
-        """Timer handler: the current plot, status and samples (skipped when unchanged)."""
-        polled = self.controls.poll(request, learner, lang, last_key, bool(log_scale),
-                                    bool(simplified))
+    def tick(self, request: gr.Request, learner, lang, log_scale, simplified, last_key,
+             follow=False):
+        """Timer handler: the current plot, status and samples (skipped when unchanged) of
+        the learner's job, or with `follow`, of the class run."""
+        extra = (bool(log_scale), bool(simplified))
+        if follow:
+            return self._follow(request, learner, lang, last_key, *extra)
+        polled = self.controls.poll(request, learner, lang, last_key, *extra)
         if polled is None:
-            if last_key == ("none", lang):
-                return gr.skip(), gr.skip(), gr.skip(), last_key
-            return (loss_figure([], [], bool(log_scale), lang), t("pre.no_job_yet", lang),
-                    samples_html([], lang), ("none", lang))
-        job, view, key = polled.job, polled.view, polled.key
-        if key == last_key:
+            return self._nothing(lang, last_key, log_scale, "pre.no_job_yet")
+        if polled.key == last_key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
-        name = job.spec.tokenizer.name
+        return (*self._draw(polled, lang, *extra), polled.key)
+
+    def _follow(self, request, learner, lang, last_key, log_scale, simplified):
+        """The class run, drawn once per change and shared by every follower in the same
+        language and view. Following counts as being here: the follower's own job, if
+        they have one, is not taken for abandoned."""
+        try:
+            self.registry.touch(self.owner(learner, request, lang))   # this learner is here
+        except gr.Error:
+            pass
+        job = self.registry.class_job()
+        if job is None:
+            return self._nothing(lang, last_key, log_scale, "class.none")
+        polled = self.controls.polled(job, lang, "class", log_scale, simplified)
+        if polled.key == last_key:
+            return gr.skip(), gr.skip(), gr.skip(), last_key
+        drawn = self._class_drawings.get(polled.key)
+        if drawn is None:
+            plot, status, samples = self._draw(polled, lang, log_scale, simplified)
+            # The figure as Gradio sends it (its JSON), made once for every follower.
+            drawn = (PlotData(type="plotly", plot=plot.to_json()),
+                     t("class.following", lang) + "\n\n" + status, samples)
+            if len(self._class_drawings) >= 8:
+                self._class_drawings.pop(next(iter(self._class_drawings)))
+            self._class_drawings[polled.key] = drawn
+        return (*drawn, polled.key)
+
+    @staticmethod
+    def _nothing(lang, last_key, log_scale, status_key):
+        """An empty figure and table, and a status line (skipped when already shown)."""
+        key = ("none", status_key, lang)
+        if last_key == key:
+            return gr.skip(), gr.skip(), gr.skip(), last_key
+        return (loss_figure([], [], bool(log_scale), lang), t(status_key, lang),
+                samples_html([], lang), key)
+
+    @staticmethod
+    def _draw(polled, lang, log_scale, simplified):
+        """(loss figure, status, samples table) of a polled job."""
+        view, name = polled.view, polled.job.spec.tokenizer.name
         newest_first = sorted(view.samples, key=lambda s: (-s.step, s.item))  # a step's poems in title order
         rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in newest_first]
-        return (loss_figure(view.steps, view.evals, bool(log_scale), lang), status_text(view, lang),
-                samples_html(rows, lang), key)
+        return (loss_figure(view.steps, view.evals, log_scale, lang), status_text(view, lang),
+                samples_html(rows, lang))
 
 
 def _story_key(corpus: str) -> str:
@@ -335,6 +380,10 @@ def build(ctx: AppContext) -> None:
             with gr.Column(scale=2):
                 message_md = gr.Markdown()
                 status_md = gr.Markdown(t("pre.no_job_yet", lang))
+                # Only where an instructor can start a class run (playground/instructor.py).
+                follow_cb = gr.Checkbox(False, label=t("class.follow", lang),
+                                        info=t("class.follow_info", lang),
+                                        visible=instructor_token() is not None)
                 with gr.Row():
                     log_cb = gr.Checkbox(False, label=t("pre.log_scale", lang))
                     simplified_cb = gr.Checkbox(False, label=t("pre.simplified", lang))
@@ -369,11 +418,11 @@ def build(ctx: AppContext) -> None:
         tab.controls.wire(ctx, control_btns, message_md, download_files)
         load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
                          concurrency_limit=2)
-        poll_inputs = [*who, log_cb, simplified_cb, last_key]
+        poll_inputs = [*who, log_cb, simplified_cb, last_key, follow_cb]
         poll_outputs = [loss_plot, status_md, samples_out, last_key]
         timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
                    concurrency_limit=None, api_name="poll")
-        gr.on([log_cb.change, simplified_cb.change], tab.tick, poll_inputs, poll_outputs,
+        gr.on([log_cb.change, simplified_cb.change, follow_cb.change], tab.tick, poll_inputs, poll_outputs,
               show_progress="hidden", api_visibility="private", concurrency_limit=None)
         ctx.on_language(tab.story, [ctx.lang, corpus_dd], story_md)
         ctx.on_language(tab.on_sampling, [ctx.lang, corpus_dd, preset_dd], samples_md)

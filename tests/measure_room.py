@@ -11,6 +11,17 @@ is judged by. Not a test (it asserts nothing); run it and read what it prints:
 3. seconds from Start to the first loss point;
 4. the server's resident memory after 5 and after 20 learners have trained briefly and left;
 5. training tokens/s of one CPU-demo job, as its status reports it.
+
+With `--room 30,60`, it measures a room instead, started as a Space starts it
+(`SPACE_ID` set, the instructor token set): for each size, every learner is one light
+session (plain HTTP, its own session hash and learner id) whose Pretrain page polls once
+a second, and who clicks something cheap (/tokenize) every 3 seconds, while 2 learners
+train the CPU demo; once with every page on its own (idle), once with every page
+following the class run (one of the two jobs, marked by the instructor). It prints the
+first answer each new session got (the room arriving at once), then, once all are in,
+click and poll p50/p95 and how many polls answered within the second.
+
+    python tests/measure_room.py --room 30,60 --seconds 30
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 from conftest import launch_app, start_kwargs, stop_app  # noqa: E402
 
 from gradio_client import Client  # noqa: E402
@@ -101,11 +113,101 @@ def wait_for_status(client, pattern: str, timeout: float = 120) -> str:
     raise RuntimeError(f"no status matching {pattern!r}")
 
 
+async def _call(http, url: str, api: str, data: list, session: str) -> float:
+    """One event through Gradio's plain HTTP API, to its answer; returns seconds
+    (infinite when it failed: a dropped connection, an error event)."""
+    import httpx
+    t0 = time.perf_counter()
+    try:
+        joined = await http.post(f"{url}gradio_api/call/{api}",
+                                 json={"data": data, "session_hash": session})
+        event = joined.json()["event_id"]
+        async with http.stream("GET", f"{url}gradio_api/call/{api}/{event}") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event: complete"):
+                    return time.perf_counter() - t0
+    except (httpx.HTTPError, KeyError, ValueError):
+        pass
+    return float("inf")
+
+
+async def _learner(http, url: str, index: int, follow: bool, seconds: float, out: dict,
+                   ready) -> None:
+    import asyncio
+    import uuid
+    session, learner = uuid.uuid4().hex[:11], f"room-learner-{index:04d}"
+    await asyncio.sleep(index * 0.997 % 1.0)            # pages opened at different moments
+    # A new session is costly (Gradio builds its state): the first answer is counted apart.
+    out["first"].append(await _call(http, url, "poll", [learner, False, False, follow], session))
+    await ready.wait()                                  # the room is in: steady state from here
+    end, next_click = time.monotonic() + seconds, time.monotonic() + (index % 3)
+    while time.monotonic() < end:
+        tick = time.monotonic()
+        out["poll"].append(await _call(http, url, "poll", [learner, False, False, follow], session))
+        if time.monotonic() >= next_click:
+            out["click"].append(await _call(http, url, "tokenize",
+                                            ["hello room", "the-verdict"], session))
+            next_click += 3
+        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+
+
+def room(sizes: list[int], seconds: float) -> dict:
+    """The room measurement (see the module docstring)."""
+    import asyncio
+
+    import httpx
+    token = "measure-room-token"
+    work = Path(tempfile.mkdtemp(prefix="room-"))
+    proc, url = launch_app(work / "app.log", work / "cache", wait_s=300,
+                           LLM_PLAYGROUND_RUNS=str(work / "runs"), SPACE_ID="measure/room",
+                           LLM_PLAYGROUND_INSTRUCTOR_TOKEN=token)
+    results: dict = {}
+    try:
+        trainers = [Client(url, verbose=False) for _ in range(2)]
+        for seed, client in enumerate(trainers, 1):
+            start(client, seed=seed)
+        wait_for_status(trainers[1], r"training", timeout=300)
+        teacher = Client(url + "instructor/", auth=("teacher", token), verbose=False)
+        label = re.findall(r"<td>(#[0-9a-f]{6})</td>", teacher.predict(None, api_name="/room")[1])[0]
+        teacher.predict(label, api_name="/mark_class")
+
+        async def one(n: int, follow: bool) -> dict:
+            out: dict = {"first": [], "poll": [], "click": []}
+            ready = asyncio.Event()
+            limits = httpx.Limits(max_connections=2 * n + 8)
+
+            async def arrived():
+                while len(out["first"]) < n:
+                    await asyncio.sleep(0.1)
+                ready.set()
+            async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+                await asyncio.gather(arrived(), *(_learner(http, url, i, follow, seconds, out,
+                                                           ready) for i in range(n)))
+            failed = sum(x == float("inf") for key in out for x in out[key])
+            out = {key: [x for x in values if x != float("inf")] for key, values in out.items()}
+            return {"failed": failed, "first_answer": percentiles(out["first"]),
+                    "click": percentiles(out["click"]), "poll": percentiles(out["poll"]),
+                    "polls_within_1s": round(sum(p <= 1 for p in out["poll"]) / len(out["poll"]), 3)}
+        for n in sizes:
+            for follow in (False, True):
+                name = f"{n}_{'following' if follow else 'idle'}"
+                results[name] = asyncio.run(one(n, follow))
+                print(name, results[name], flush=True)
+    finally:
+        stop_app(proc)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--seconds", type=float, default=40)
+    parser.add_argument("--room", help="learner counts, e.g. 30,60: measure a room instead")
     args = parser.parse_args()
+    if args.room:
+        results = room([int(n) for n in args.room.split(",")], args.seconds)
+        print(json.dumps(results))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="room-"))
     proc, url = launch_app(work / "app.log", work / "cache", LLM_PLAYGROUND_RUNS=str(work / "runs"))
     results: dict = {}

@@ -44,7 +44,7 @@ from core.jobs.view import (MAX_POINTS, MAX_PROBE_RESULTS, JobState, JobView, _a
                             _downsample)
 from core.kv_cache import use_decode_layout
 from core.model import empty_model
-from core.runtime import release_memory
+from core.runtime import release_memory, resident_bytes
 from core.train import EvalInfo, ProbeInfo, SampleInfo, StepInfo
 
 DEFAULT_GRACE_S = 30.0       # how long a stop waits before it ends the process
@@ -504,11 +504,7 @@ class TrainingJob:
         """Resident memory of the job's process in bytes (0 when it is not running)."""
         if not self.alive or self.pid is None:
             return 0
-        try:
-            pages = int(Path(f"/proc/{self.pid}/statm").read_text().split()[1])
-        except (OSError, ValueError, IndexError):
-            return 0
-        return pages * os.sysconf("SC_PAGE_SIZE")
+        return resident_bytes(self.pid)
 
     def server_bytes(self) -> int:
         """What the server holds for this job: the mirror, the extra models' shared

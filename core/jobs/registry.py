@@ -14,17 +14,22 @@
   and bytes. A learner not seen for `learner_ttl` seconds is forgotten with their
   models and files; a job whose page stopped polling for `idle_timeout` seconds is
   stopped (it keeps its model, like any stop).
+- One job may be the class run (`set_class_run`): every learner may follow it without a
+  slot of their own, the reaper leaves it alone (the page that follows it is a room's,
+  not its owner's), and the model it ends with is the class model every learner may pick.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import shutil
 import threading
 import time
 from pathlib import Path
 
-from core.estimates import MemoryEstimate, available_memory, format_bytes, job_memory_cap
+from core.estimates import (MemoryEstimate, available_memory, estimate_step_seconds, format_bytes,
+                            job_memory_cap)
 from core.jobs.files import fresh_learner_folder, learner_dir, remove_checkpoint
 from core.jobs.job import DEFAULT_GRACE_S, JobState, TrainingJob
 from core.jobs.messages import FailureCause
@@ -86,6 +91,8 @@ class JobRegistry:
         self._seen: dict[str, float] = {}
         self._reaper_stop = threading.Event()
         self._reaper: threading.Thread | None = None
+        self._class_job: TrainingJob | None = None
+        self.class_model: SavedModel | None = None   # the last class run's model
 
     # --- jobs ----------------------------------------------------------------------
     def check_memory(self, spec: JobSpec) -> None:
@@ -160,8 +167,11 @@ class JobRegistry:
             model = job.final_model()
             if (model is not None and self._jobs.get(job.owner) is job
                     and job.kept_step is not None and job.kept_step > job.spec.start_step):
-                kept, dropped = self.store.add(job.owner, self._saved_model(job, model))
+                saved = self._saved_model(job, model)
+                kept, dropped = self.store.add(job.owner, saved)
                 job.set_kept(kept)
+                if kept and job is self._class_job:
+                    self.class_model = saved
             job.release_final_model()
         self._discard(dropped)
 
@@ -232,9 +242,62 @@ class JobRegistry:
             job.resume()
             self._share_threads()
 
+    def stop_many(self, jobs: list[TrainingJob], grace: float | None = None) -> None:
+        """Stop several jobs at once: every one is asked first, then each is waited for
+        (a stop may take `grace` seconds: one after the other would add them up)."""
+        grace = self.stop_grace if grace is None else grace
+        with self.lock:
+            self._queue[:] = [j for j in self._queue if j not in jobs]
+        for job in jobs:
+            job.request_stop(grace)
+        for job in jobs:
+            job.wait_ended(grace + 30)
+
+    def all_jobs(self) -> list[TrainingJob]:
+        """Every learner's latest job, ended ones too, oldest first."""
+        with self.lock:
+            return sorted(self._jobs.values(), key=lambda j: j.id)
+
     def running_jobs(self) -> list[TrainingJob]:
         with self.lock:
             return [j for j in self._jobs.values() if j.state.active]
+
+    def queue_wait(self, job: TrainingJob) -> float | None:
+        """Rough seconds until a queued `job` starts (None if it is not queued).
+
+        1. Each running job frees its slot when it ends (at its pace so far, or the
+           estimate for its size before its first step); a free slot is free now.
+        2. Each job ahead in the queue takes the first slot to free, for its own
+           estimated length.
+        3. This job starts when the next slot frees after that."""
+        with self.lock:
+            if job not in self._queue:
+                return None
+            ahead = self._queue[: self._queue.index(job)]
+            running = [j for j in self._jobs.values()
+                       if j.state in (JobState.RUNNING, JobState.PAUSED)]
+        free = [_seconds_left(j) for j in running]
+        free += [0.0] * max(0, self.max_running - len(free))
+        heapq.heapify(free)
+        for other in ahead:
+            heapq.heappush(free, heapq.heappop(free) + _seconds_left(other))
+        return free[0] if free else None
+
+    # --- the class run -------------------------------------------------------------
+    def set_class_run(self, owner: str | None) -> TrainingJob | None:
+        """Make `owner`'s active job the class run (None, or no such job: no class run
+        from now on); returns the class job."""
+        with self.lock:
+            job = self._jobs.get(owner) if owner is not None else None
+            self._class_job = job if job is not None and job.state.active else None
+            if self._class_job is not None:
+                self._seen[owner] = time.monotonic()
+            return self._class_job
+
+    def class_job(self) -> TrainingJob | None:
+        """The class run (while it runs, and once it has ended), if there is one."""
+        with self.lock:
+            return self._class_job
 
     # --- models --------------------------------------------------------------------
     def models(self, owner: str, kind: str | None = None) -> list[SavedModel]:
@@ -268,7 +331,7 @@ class JobRegistry:
             in_use = {j.final_checkpoint for j in self._jobs.values()}
             in_use |= {Path(j.spec.init_checkpoint) for j in self._jobs.values()
                        if j.state.active and j.spec.init_checkpoint}
-        in_use |= self.store.checkpoints()
+        in_use |= self._kept_checkpoints()
         for saved in dropped:
             if saved.checkpoint is not None and saved.checkpoint not in in_use:
                 remove_checkpoint(saved.checkpoint)
@@ -277,8 +340,15 @@ class JobRegistry:
         """Drop an ended job's files unless a kept model still points at them."""
         if job.state.active:
             return
-        if job.final_checkpoint is None or job.final_checkpoint not in self.store.checkpoints():
+        if job.final_checkpoint is None or job.final_checkpoint not in self._kept_checkpoints():
             shutil.rmtree(job.job_dir, ignore_errors=True)
+
+    def _kept_checkpoints(self) -> set[Path]:
+        """The files kept models read: every learner's, and the class model's."""
+        kept = self.store.checkpoints()
+        if self.class_model is not None and self.class_model.checkpoint is not None:
+            kept.add(self.class_model.checkpoint)
+        return kept
 
     # --- the learner's files -------------------------------------------------------
     def storage_dir(self, owner: str) -> Path:
@@ -300,6 +370,7 @@ class JobRegistry:
         now = time.monotonic() if now is None else now
         with self.lock:
             idle = [(owner, job) for owner, job in self._jobs.items() if job.state.active
+                    and job is not self._class_job
                     and now - self._seen.get(owner, now) > self.idle_timeout]
             for _, job in idle:
                 if job in self._queue:
@@ -309,7 +380,8 @@ class JobRegistry:
         with self.lock:
             gone = [owner for owner, seen in self._seen.items()
                     if now - seen > self.learner_ttl
-                    and not (owner in self._jobs and self._jobs[owner].state.active)]
+                    and not (owner in self._jobs and self._jobs[owner].state.active)
+                    and not (self._class_job is not None and owner == self._class_job.owner)]
             jobs = [self._jobs.pop(owner) for owner in gone if owner in self._jobs]
             for owner in gone:
                 self._seen.pop(owner, None)
@@ -346,11 +418,7 @@ class JobRegistry:
     def shutdown(self, grace: float = 10.0) -> None:
         """Stop every job (all at once, each keeping its model) and the reaper."""
         self.stop_reaper()
-        jobs = self.running_jobs()
-        for job in jobs:
-            job.request_stop(grace)
-        for job in jobs:
-            job.wait_ended(grace + 30)
+        self.stop_many(self.running_jobs(), grace)
 
     # --- what the server holds -----------------------------------------------------
     def memory_report(self) -> dict[str, int]:
@@ -359,3 +427,13 @@ class JobRegistry:
             jobs = list(self._jobs.values())
         return {"models": self.store.nbytes(), "model_count": self.store.count(),
                 "jobs": sum(j.server_bytes() for j in jobs)}
+
+
+def _seconds_left(job: TrainingJob) -> float:
+    """A job's remaining seconds: at its own pace once it has one, else estimated."""
+    view = job.view()
+    if view.eta_s is not None:
+        return view.eta_s
+    spec = job.spec
+    steps = spec.train_cfg.max_steps - max(view.step, spec.start_step)
+    return max(0, steps) * estimate_step_seconds(spec.model_cfg, spec.train_cfg.batch_size)

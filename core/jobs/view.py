@@ -60,6 +60,7 @@ class JobView:
     kept_step: int | None = None              # the step of the weights kept in the list
     not_kept: bool = False                    # its model could not be kept (memory full)
     threads: int | None = None                # CPU threads the process uses now
+    queue_wait_s: float | None = None         # a queued job's estimated wait (the registry's)
 
     @property
     def eta_s(self) -> float | None:

@@ -14,7 +14,8 @@ or an HTML string; every string they show comes from the catalogue.
 from playground.plots.gradient import lab_figure
 from playground.plots.sampling import distribution_figure, surprisal_html
 from playground.plots.style import DIVERGING_SCALE, HEAT_SCALE, PALETTE, base_layout
-from playground.plots.training import loss_figure, metric_figure, samples_html
+from playground.plots.training import loss_figure, metric_figure, samples_html, sparkline_svg
 
 __all__ = ["DIVERGING_SCALE", "HEAT_SCALE", "PALETTE", "base_layout", "distribution_figure",
-           "lab_figure", "loss_figure", "metric_figure", "samples_html", "surprisal_html"]
+           "lab_figure", "loss_figure", "metric_figure", "samples_html", "sparkline_svg",
+           "surprisal_html"]

@@ -72,3 +72,18 @@ def samples_html(rows: list[tuple[int, float, str]], lang: str | None = None,
             'font-variant-numeric:tabular-nums;color:#475569}.samples td.text{white-space:pre-wrap;'
             'font-family:ui-monospace,monospace}</style>'
             f'<thead>{head}</thead><tbody>{body}</tbody></table></div>')
+
+
+def sparkline_svg(values: list[float], width: int = 140, height: int = 30) -> str:
+    """A small inline curve (SVG) of `values`, for a table cell: its shape, no axes."""
+    points = [v for v in values if v == v]           # NaN would break the path
+    if len(points) < 2:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    xs = [i * (width - 2) / (len(points) - 1) + 1 for i in range(len(points))]
+    ys = [height - 1 - (v - low) * (height - 2) / span for v in points]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+    return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<polyline fill="none" stroke="{PALETTE["train"]}" stroke-width="1.5" '
+            f'points="{path}"/></svg>')
