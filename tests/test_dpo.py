@@ -287,3 +287,63 @@ def test_the_objective_is_in_the_table():
     from core.jobs.objective_table import OBJECTIVES
     assert OBJECTIVES["dpo"] is preference_alignment
     assert PreferenceAlignment.name == "dpo"
+
+
+# ----- through the job's seam ----------------------------------------------------------------
+
+@pytest.fixture
+def forked(monkeypatch, tmp_path):
+    """Jobs forked from this process (one thread: see tests/test_job_seam.py)."""
+    import torch.multiprocessing as mp
+
+    import core.jobs.job as job_module
+    from core.jobs import JobRegistry
+    monkeypatch.setenv("LLM_PLAYGROUND_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("LLM_PLAYGROUND_JOB_THREADS", "1")
+    monkeypatch.setattr(job_module, "job_context", lambda: mp.get_context("fork"))
+    registry = JobRegistry(max_running=1, stop_grace=10)
+    yield registry
+    for job in registry.running_jobs():
+        job.stop(grace=5)
+
+
+@pytest.mark.slow
+def test_an_alignment_job_scores_against_the_base_it_started_from(forked):
+    """The job's own final numbers, recomputed here with the base held still as the
+    reference: a reference that drifted in the job (trained, or following the policy
+    through the mirror) would give other margins."""
+    from core.alignment import AlignmentPairs, alignment_spec
+    from core.jobs import JobState, SavedModel, TrainingJob
+
+    policy, _, _, tok = _tiny_setup()
+    base = policy.eval().requires_grad_(False)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    forked.add_model("alice", SavedModel("base", base, tok, tags=("instruction-tuned",)))
+    saved = forked.models("alice")[0]
+    pairs = AlignmentPairs([(t, FIVE[i % 2], SEVEN[0]) for i, t in enumerate(TITLES)],
+                           [(t, FIVE[0], SEVEN[0]) for t in TITLES[:3]])
+    spec = alignment_spec("align", base, tok, pairs,
+                          TrainConfig(max_steps=30, batch_size=4, lr=3e-3, warmup_steps=0,
+                                      eval_every=10, sample_every=1000), beta=0.5,
+                          base_model=saved.id)
+    assert spec.kind == "align" and spec.sequences_per_item == 2
+    assert set(spec.tags) == {"instruction-tuned", "aligned"}
+    job = TrainingJob("alice", spec)
+    forked.submit("alice", job)
+    assert job.wait_ended(300) and job.view().state is JobState.FINISHED, job.view().reason
+    evals = job.view().evals
+    assert evals[0].train_loss == pytest.approx(LN2, abs=1e-5)
+    final = evals[-1]
+    assert final.metrics["train_accuracy"] > 0.9
+    trained = job.final_model()
+    check = PreferenceAlignment(
+        *[encode_pairs([(tang_prompt(t), c, r) for t, c, r in rows], tok)
+          for rows in (pairs.train, pairs.val)],
+        reference=base, tokenizer=tok, context_length=64, pad_id=tok.eos_id, beta=0.5,
+        titles=pairs.titles, seed=spec.train_cfg.seed)
+    again = check.evaluate(trained, "cpu", 4, 4, final=True)
+    assert again["val_margin"] == pytest.approx(final.metrics["val_margin"], abs=1e-4)
+    assert again["val_margin"] > 0
+    assert all(torch.equal(v, before[k]) for k, v in base.state_dict().items())
+    kept = forked.models("alice")[0]
+    assert set(kept.tags) == {"instruction-tuned", "aligned"}
