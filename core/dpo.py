@@ -45,6 +45,7 @@ DEFAULT_BETA = 0.1                 # the paper's usual strength
 TIE = 1e-6                         # margins this close to 0 are a tie
 N_TITLES = 20                      # fixed titles whose poems are read at every evaluation
 POEM_TEMPERATURE = 0.8
+POEM_TOKENS = 104                  # room for an eight-line five-character poem and its end
 
 
 # ----- the loss ------------------------------------------------------------------------------
@@ -174,7 +175,8 @@ def write_poems(model: nn.Module, tokenizer: Tokenizer, titles: list[str], seed:
     with eval_mode(model), torch.no_grad():
         for item, title in enumerate(titles):
             prompt = tokenizer.encode(tang_prompt(title))
-            poems.append(respond(model, tokenizer, prompt, max(1, context - len(prompt)),
+            room = min(POEM_TOKENS, context - len(prompt))
+            poems.append(respond(model, tokenizer, prompt, max(1, room),
                                  temperature=temperature, seed=stream_seed(seed, item)))
     return poems
 
