@@ -163,8 +163,9 @@ def saved_live_model(registry: JobRegistry, choice: str | None, owner: str,
         raise gr.Error(t("picker.err.no_live", lang))
     if job.state.active:
         raise gr.Error(t("picker.err.live_training", lang))
-    saved = next((m for m in registry.models(owner) if job.final_checkpoint is not None
-                  and m.checkpoint == job.final_checkpoint), None)
+    kept = [m for m in registry.models(owner)     # newest first: this job's is the first
+            if m.step == job.kept_step and m.label.startswith(job.spec.label)]
+    saved = next((m for m in kept if m.checkpoint == job.final_checkpoint), kept[0] if kept else None)
     if saved is None:
         raise gr.Error(t("picker.err.live_not_saved", lang))
     return SAVED + saved.id
