@@ -1846,7 +1846,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "loss −ln σ(chosen reward − rejected reward) pushes the chosen one above. At the start the "
               "model is the reference: both rewards are 0 and the loss is ln 2 ≈ 0.693.",
         "zh": "唐诗教程的第三阶段：预训练和指令微调之后，教模型**偏好**某一类回答。每一对是同一条指令的两个回答："
-              "一首五言诗（选中）和另一首诗（拒绝）。**直接偏好优化（DPO）**比较模型对每个回答的喜爱程度比一个冻结的"
+              "一首五言诗（选中）和另一首诗（拒绝）。**直接偏好优化**（DPO）比较模型对每个回答的喜爱程度比一个冻结的"
               "初始副本（*参考模型*）多了多少：β × 这个对数比就是回答的**奖励**，损失 −ln σ(选中奖励 − 拒绝奖励) "
               "把选中的回答推到上面。开始时模型就是参考模型：两个奖励都是 0，损失是 ln 2 ≈ 0.693。",
     },
@@ -1903,7 +1903,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "ones, and drifts from the reference. The usual sign is the dotted line, the model's mean "
               "log-probability of the *chosen* answers, falling. A very small β or a long run shows it; "
               "stop when it falls.",
-        "zh": "**走得太远。**奖励差可以一直上升，而诗却越写越差（重复的字、断掉的句子）：模型压低被拒绝回答的速度比"
+        "zh": "**走得太远**。奖励差可以一直上升，而诗却越写越差（重复的字、断掉的句子）：模型压低被拒绝回答的速度比"
               "抬高选中回答更快，离参考模型越来越远。常见的信号是那条虚线——模型对*选中*回答的平均对数概率——在下降。"
               "β 很小或训练很久都会出现；它下降时就该停了。",
     },

@@ -35,10 +35,9 @@ def test_before_and_after_in_both_languages(live_app, data_dir):
         page.get_by_role("tab", name=t("dpo.tab", "en"), exact=True).first.click()
         _visible(page.get_by_role("button", name=t("dpo.show_pairs", "en"), exact=True)).click()
         page.locator(".dpo-pairs").first.wait_for()
-        _set_number(page, t("spam.steps", "en"), 10)
-        _set_number(page, t("spam.batch", "en"), 2)
+        _set_number(page, t("spam.steps", "en"), 6)
         _visible(page.get_by_role("button", name=t("dpo.start", "en"), exact=True)).click()
-        page.get_by_text(t("pre.state.finished", "en", step=10).replace("**", "")).first.wait_for()
+        page.get_by_text(t("pre.state.finished", "en", step=6).replace("**", "")).first.wait_for()
         assert page.get_by_text("DPO loss").first.is_visible()
 
         # 3. before / after, then the same view in Chinese
