@@ -204,21 +204,20 @@ class PreferenceAlignment:
         self.train, self.val, self.reference = train, val, reference
         self.tokenizer, self.context_length, self.pad_id = tokenizer, context_length, pad_id
         self.beta, self.titles, self.seed = float(beta), list(titles), seed
-        self._reference_logprobs: dict = {}
 
     def batch(self, step, seed, batch_size):
         index = torch.randint(len(self.train), (batch_size,), generator=batch_generator(seed, step))
         return collate_pairs([self.train[i] for i in index.tolist()], self.pad_id)
 
-    def dpo(self, model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-            reference_logprobs: tuple[torch.Tensor, torch.Tensor] | None = None
+    def dpo(self, model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor
             ) -> tuple[DPOLoss, torch.Tensor]:
-        """The DPO loss of (B, 2, T) pairs, and the policy's chosen log-probabilities."""
+        """The DPO loss of (B, 2, T) pairs, and the policy's chosen log-probabilities.
+        The reference scores the same pairs every time it is asked (never from a
+        cache), so an evaluation measures against the reference as it is in the job."""
         chosen, rejected = pair_logprobs(model, inputs, targets)
-        if reference_logprobs is None:
-            with torch.no_grad():
-                reference_logprobs = pair_logprobs(self.reference, inputs, targets)
-        return compute_dpo_loss(chosen, rejected, *reference_logprobs, beta=self.beta), chosen
+        with torch.no_grad():
+            reference = pair_logprobs(self.reference, inputs, targets)
+        return compute_dpo_loss(chosen, rejected, *reference, beta=self.beta), chosen
 
     def loss(self, model, inputs, targets):
         return self.dpo(model, inputs, targets)[0].loss
@@ -242,11 +241,7 @@ class PreferenceAlignment:
         results, chosen = [], []
         for start in range(0, len(pairs), batch_size):
             x, y = collate_pairs(pairs[start:start + batch_size], self.pad_id)
-            x, y = x.to(device), y.to(device)
-            key = (name, start, batch_size)            # the frozen reference's scores never change
-            if key not in self._reference_logprobs:
-                self._reference_logprobs[key] = pair_logprobs(self.reference, x, y)
-            result, policy_chosen = self.dpo(model, x, y, self._reference_logprobs[key])
+            result, policy_chosen = self.dpo(model, x.to(device), y.to(device))
             results.append(result)
             chosen.append(policy_chosen)
         cat = lambda field: torch.cat([getattr(r, field) for r in results])  # noqa: E731

@@ -347,3 +347,18 @@ def test_an_alignment_job_scores_against_the_base_it_started_from(forked):
     assert all(torch.equal(v, before[k]) for k, v in base.state_dict().items())
     kept = forked.models("alice")[0]
     assert set(kept.tags) == {"instruction-tuned", "aligned"}
+
+
+@pytest.mark.slow
+def test_the_job_check_catches_a_reference_built_on_the_mirror(forked, monkeypatch):
+    """The negative control: a reference whose tensors are the job's own mirror follows
+    the policy, and the recomputed margins no longer agree."""
+    from core.jobs.process import _JobRun
+
+    def on_the_mirror(self, extra, device):
+        model = GPTModel(extra.model_cfg)
+        model.load_state_dict(self.links.mirror.tensors, strict=False, assign=True)
+        return model.eval().requires_grad_(False)
+    monkeypatch.setattr(_JobRun, "_extra_model", on_the_mirror)
+    with pytest.raises(AssertionError):
+        test_an_alignment_job_scores_against_the_base_it_started_from(forked)
