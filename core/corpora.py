@@ -319,6 +319,42 @@ def tang_parts(poems: list[dict], seed: int = 2024) -> dict:
             "vocabulary": sorted(set(all_text))}
 
 
+def tang_preference_pairs(poems: list[dict], fits: Callable[[str, str], bool],
+                          seed: int = 2024) -> tuple[list[tuple[str, str, str]],
+                                                     list[tuple[str, str, str]]]:
+    """Preference pairs for DPO, each two answers to one instruction (DECISIONS 25, 26).
+
+    1. The alignment part of the tutorial's split (the same 5 : 3 : 2 as `tang_parts`).
+    2. Chosen: each five-character poem (`is_five_character_poem`, at least one line)
+       whose lines fit under its own title: `fits(title, lines)` says the whole item
+       (instruction, title, lines, end-of-text) fits the model's context.
+    3. Rejected: a poem of the same part that is not five-character, drawn with a
+       fixed seed among those whose lines also fit under the chosen title.
+    4. Split 90 / 10 into training and evaluation pairs.
+
+    A side is never cut: a pair that would not fit is left out. Returns
+    (train, eval), each a list of (title, chosen lines, rejected lines).
+    """
+    _, _, align = _tang_split(poems, random.Random(seed))
+    text = lambda poem: "\n".join(poem["paragraphs"])  # noqa: E731
+    five = [p for p in align if p["paragraphs"] and is_five_character_poem(p["paragraphs"])]
+    others = [text(p) for p in align if not is_five_character_poem(p["paragraphs"])]
+    rng, pairs = random.Random(seed), []
+    for poem in five:
+        title, chosen = poem["title"], text(poem)
+        if not fits(title, chosen):
+            continue
+        drawn = rng.sample(others, min(len(others), REJECTED_TRIES))
+        rejected = next((lines for lines in drawn if fits(title, lines)), None)
+        if rejected is not None:
+            pairs.append((title, chosen, rejected))
+    cut = int(len(pairs) * 0.9)
+    return pairs[:cut], pairs[cut:]
+
+
+REJECTED_TRIES = 32         # rejected poems drawn for one chosen poem before it is left out
+
+
 def _tang_split(poems: list[dict], rng: random.Random) -> tuple[list, list, list]:
     """The tutorial's three parts: shuffled by `rng` (which goes on to draw the
     preference pairs), then split 5 : 3 : 2 into pretraining, fine-tuning, alignment."""
@@ -351,9 +387,19 @@ def tang_instructions() -> tuple[list[str], list[str]]:
     return parts["instructions_train"], parts["instructions_eval"]
 
 
+def tang_poems() -> list[dict]:
+    """The full Tang corpus: {title, author, paragraphs} for each of its poems."""
+    return _tang_poems(str(corpus_path("tang")))
+
+
+@functools.lru_cache(maxsize=1)
+def _tang_poems(path: str) -> list[dict]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 @functools.lru_cache(maxsize=1)
 def _tang_parts(path: str) -> dict:
-    return tang_parts(json.loads(Path(path).read_text(encoding="utf-8")))
+    return tang_parts(_tang_poems(path))
 
 
 def tang_vocabulary() -> list[str]:

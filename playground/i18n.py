@@ -1933,6 +1933,171 @@ STRINGS: dict[str, dict[str, str]] = {
     "picker.class": {"en": "Class model · {label}", "zh": "全班模型 · {label}"},
     "pre.queue_wait": {"en": "It should start in about {wait} (an estimate from the jobs ahead).",
                        "zh": "预计约 {wait} 后开始（根据前面的任务估算）。"},
+    # --- preference alignment tab (DPO): prefer five-character poems ---
+    "dpo.tab": {"en": "Alignment (DPO)", "zh": "偏好对齐（DPO）"},
+    "dpo.intro": {
+        "en": "The Tang tutorial's third stage: after pretraining and instruction tuning, teach the "
+              "model to **prefer** one kind of answer. Each pair is two answers to one instruction, a "
+              "five-character poem (chosen) and another poem (rejected). **Direct Preference "
+              "Optimization** compares how much more the model likes each answer than a frozen copy of "
+              "where it started (the *reference*): β × that log-ratio is the answer's **reward**, and the "
+              "loss −ln σ(chosen reward − rejected reward) pushes the chosen one above. At the start the "
+              "model is the reference: both rewards are 0 and the loss is ln 2 ≈ 0.693.",
+        "zh": "唐诗教程的第三阶段：预训练和指令微调之后，教模型**偏好**某一类回答。每一对是同一条指令的两个回答："
+              "一首五言诗（选中）和另一首诗（拒绝）。**直接偏好优化**（DPO）比较模型对每个回答的喜爱程度比一个冻结的"
+              "初始副本（*参考模型*）多了多少：β × 这个对数比就是回答的**奖励**，损失 −ln σ(选中奖励 − 拒绝奖励) "
+              "把选中的回答推到上面。开始时模型就是参考模型：两个奖励都是 0，损失是 ln 2 ≈ 0.693。",
+    },
+    "dpo.base": {"en": "Instruction-tuned model to align", "zh": "要对齐的指令微调模型"},
+    "dpo.base_info": {
+        "en": "Only your models tuned on the Tang instructions are listed (Instructions tab, Tang poems).",
+        "zh": "只列出你在唐诗指令上微调过的模型（“指令微调”页，唐诗数据）。",
+    },
+    "dpo.pairs_title": {"en": "### 1. The pairs", "zh": "### 1. 偏好对"},
+    "dpo.show_pairs": {"en": "Show pairs", "zh": "查看偏好对"},
+    "dpo.pairs_summary": {
+        "en": "**{train:,}** training pairs and **{val:,}** evaluation pairs fit this model's context of "
+              "{context} characters whole (instruction, title, poem, end-of-text), with every character in "
+              "its vocabulary; a pair that would be cut is left out. Each pair is two answers to one "
+              "instruction: the rejected poem's lines are put under the chosen poem's title. "
+              "Log-probabilities are averaged over each answer's characters, so an answer is not "
+              "preferred for being short.",
+        "zh": "有 **{train:,}** 个训练对和 **{val:,}** 个评估对能完整放进这个模型 {context} 个字符的上下文（指令、"
+              "题目、诗和结束符），而且每个字都在它的词表里；会被截断的对不用。每一对都是同一条指令的两个回答："
+              "被拒绝那首诗的诗句放在选中那首诗的题目下。对数概率按每个回答的字数取平均，所以回答不会因为短而被偏好。",
+    },
+    "dpo.own_title": {"en": "Make a pair of your own", "zh": "自己做一个偏好对"},
+    "dpo.own_instruction": {"en": "Title (the instruction)", "zh": "题目（指令）"},
+    "dpo.own_a": {"en": "Answer A", "zh": "回答 A"},
+    "dpo.own_b": {"en": "Answer B", "zh": "回答 B"},
+    "dpo.own_better": {"en": "Which answer is better?", "zh": "哪个回答更好？"},
+    "dpo.own_add": {"en": "Add the pair to the next run", "zh": "把这一对加入下一次训练"},
+    "dpo.own_added": {"en": "Added: {n} pair(s) of your own will join the next run's training pairs.",
+                      "zh": "已加入：下一次训练会包含你自己的 {n} 个偏好对。"},
+    "dpo.train_title": {"en": "### 2. Align", "zh": "### 2. 对齐"},
+    "dpo.beta": {"en": "β (strength of the pull from the reference)", "zh": "β（离开参考模型的力度）"},
+    "dpo.beta_info": {
+        "en": "Above 0. Small β: the rewards are small, so the model must move far from the reference "
+              "to separate the answers.",
+        "zh": "必须大于 0。β 小时奖励小，模型要离参考模型很远才能把两个回答分开。",
+    },
+    "dpo.start": {"en": "Start alignment", "zh": "开始对齐"},
+    "dpo.no_job": {"en": "No alignment run yet: pick a model, then Start.",
+                   "zh": "还没有对齐任务：先选一个模型，再点“开始对齐”。"},
+    "dpo.started": {
+        "en": "Alignment started on {n:,} training pairs ({own} of your own), seed {seed}.",
+        "zh": "对齐已开始，共 {n:,} 个训练对（其中 {own} 个是你自己的），种子 {seed}。",
+    },
+    "dpo.job_label": {"en": "aligned {base} (β {beta:g})", "zh": "对齐的 {base}（β {beta:g}）"},
+    "dpo.status_eval": {
+        "en": "last evaluation: DPO loss training {train:.3f} · evaluation {val:.3f} (start: ln 2 = 0.693) · "
+              "margin {margin:+.3f} · preference accuracy {accuracy:.0%} · five-character poems {share:.0%}",
+        "zh": "最近一次评估：DPO 损失 训练 {train:.3f} · 评估 {val:.3f}（起点 ln 2 = 0.693）· 奖励差 {margin:+.3f} · "
+              "偏好准确率 {accuracy:.0%} · 五言诗 {share:.0%}",
+    },
+    "dpo.too_far": {
+        "en": "**Too far.** The margin can keep rising while the poems get worse (repeated characters, "
+              "broken lines): the model pushes the rejected answers down faster than it lifts the chosen "
+              "ones, and drifts from the reference. The usual sign is the dotted line, the model's mean "
+              "log-probability of the *chosen* answers, falling. A very small β or a long run shows it; "
+              "stop when it falls.",
+        "zh": "**走得太远**。奖励差可以一直上升，而诗却越写越差（重复的字、断掉的句子）：模型压低被拒绝回答的速度比"
+              "抬高选中回答更快，离参考模型越来越远。常见的信号是那条虚线——模型对*选中*回答的平均对数概率——在下降。"
+              "β 很小或训练很久都会出现；它下降时就该停了。",
+    },
+    "dpo.poems_at": {"en": "Poems for the fixed titles at step {step}", "zh": "第 {step} 步时固定题目的诗"},
+    "dpo.compare_title": {"en": "### 3. Before and after", "zh": "### 3. 对齐前后"},
+    "dpo.compare": {"en": "Compare before and after", "zh": "比较对齐前后"},
+    "dpo.compare_summary": {
+        "en": "Five-character poems for the same {n} titles and seed {seed}: **{before:.0%} before** "
+              "alignment, **{after:.0%} after**.",
+        "zh": "同样 {n} 个题目、种子 {seed}：五言诗对齐前 **{before:.0%}**，对齐后 **{after:.0%}**。",
+    },
+    "dpo.col_title": {"en": "Title", "zh": "题目"},
+    "dpo.col_chosen": {"en": "Chosen (five-character)", "zh": "选中（五言）"},
+    "dpo.col_rejected": {"en": "Rejected", "zh": "拒绝"},
+    "dpo.col_poem": {"en": "Poem", "zh": "诗"},
+    "dpo.col_five": {"en": "Five-character", "zh": "五言"},
+    "dpo.col_before": {"en": "Before alignment", "zh": "对齐前"},
+    "dpo.col_after": {"en": "After alignment", "zh": "对齐后"},
+    "dpo.plot.rewards_title": {"en": "Rewards and margin", "zh": "奖励与奖励差"},
+    "dpo.plot.preference_title": {"en": "Preference and form", "zh": "偏好与格式"},
+    "dpo.plot.chosen": {"en": "chosen reward", "zh": "选中奖励"},
+    "dpo.plot.rejected": {"en": "rejected reward", "zh": "拒绝奖励"},
+    "dpo.plot.margin": {"en": "margin", "zh": "奖励差"},
+    "dpo.plot.chosen_logprob": {"en": "log-prob of chosen (right)", "zh": "选中回答的对数概率（右轴）"},
+    "dpo.plot.step": {"en": "step", "zh": "步数"},
+    "dpo.plot.reward": {"en": "reward (β · log-ratio)", "zh": "奖励（β · 对数比）"},
+    "dpo.plot.logprob": {"en": "mean log-probability", "zh": "平均对数概率"},
+    "dpo.plot.train_accuracy": {"en": "accuracy, training pairs", "zh": "准确率（训练对）"},
+    "dpo.plot.val_accuracy": {"en": "accuracy, evaluation pairs", "zh": "准确率（评估对）"},
+    "dpo.plot.five_share": {"en": "five-character poems", "zh": "五言诗比例"},
+    "dpo.plot.share": {"en": "share", "zh": "比例"},
+    "dpo.err.no_model": {
+        "en": "You have no instruction-tuned Tang model yet: fine-tune one on the Tang poems in the "
+              "Instructions tab, then pick it here.",
+        "zh": "你还没有在唐诗上指令微调过的模型：先在“指令微调”页用唐诗数据微调一个，再回来选它。",
+    },
+    "dpo.err.not_tuned": {
+        "en": "This model is not instruction-tuned: alignment starts from a model that already answers "
+              "instructions (Instructions tab).",
+        "zh": "这个模型没有经过指令微调：对齐要从一个已经会回答指令的模型开始（“指令微调”页）。",
+    },
+    "dpo.err.needs_tang": {
+        "en": "The preference pairs are Tang poems: pick a model tuned on the Tang poems.",
+        "zh": "偏好对是唐诗：请选一个在唐诗上微调过的模型。",
+    },
+    "dpo.err.no_pairs": {
+        "en": "No pair fits this model whole (context {context}, with every character in its vocabulary): "
+              "use a model with a longer context.",
+        "zh": "没有一个偏好对能完整放进这个模型（上下文 {context}，且每个字都在词表里）：请用上下文更长的模型。",
+    },
+    "dpo.err.empty_title": {"en": "Give the pair a title (its instruction).", "zh": "请给这一对写一个题目（指令）。"},
+    "dpo.err.empty_side": {"en": "Both answers need text: a pair compares two answers.",
+                           "zh": "两个回答都要有内容：偏好对比较的是两个回答。"},
+    "dpo.err.better": {"en": "Say which answer is better: A or B.", "zh": "请选择哪个回答更好：A 或 B。"},
+    "dpo.err.unknown": {
+        "en": "This model's vocabulary lacks these characters of your pair: {chars}. Use other characters.",
+        "zh": "这个模型的词表里没有你这一对中的这些字：{chars}。请换用别的字。",
+    },
+    "dpo.err.too_long": {
+        "en": "This answer with its instruction is {n} characters, longer than the model's context of "
+              "{context}: a pair is never cut, so shorten it.",
+        "zh": "这个回答加上指令共 {n} 个字符，超过模型 {context} 的上下文：偏好对从不截断，请写短一些。",
+    },
+    "dpo.err.no_run": {"en": "Run an alignment first: the comparison needs its base and its result.",
+                       "zh": "请先运行一次对齐：比较需要它的起点模型和结果。"},
+    "dpo.err.base_gone": {"en": "The model this run started from is no longer in your list.",
+                          "zh": "这次对齐的起点模型已经不在你的列表里了。"},
+    "dpo.err.no_weights": {"en": "The aligned model has no weights yet: wait for the first step.",
+                           "zh": "对齐后的模型还没有权重：请等第一步完成。"},
+    "picker.err.live_training": {
+        "en": "Your model is still training: pick it from the list once it has finished.",
+        "zh": "你的模型还在训练：等它训练完，再从列表里选它。",
+    },
+    "picker.err.live_not_saved": {
+        "en": "Your last run's model was not kept: pick a saved model from the list.",
+        "zh": "上一次训练的模型没有保存下来：请从列表里选一个已保存的模型。",
+    },
+    "err.above": {
+        "en": "{name} must be above {low:g} and at most {high:g}, got {value!r}.",
+        "zh": "{name} 必须大于 {low:g} 且不超过 {high:g}，收到的是 {value!r}。",
+    },
+    "dpo.card": {
+        "en": "**Try**\n"
+              "1. Show the pairs: a five-character poem against another poem, under one title.\n"
+              "2. Align with β 0.1: the loss starts at ln 2, the margin and the preference accuracy rise.\n"
+              "3. Compare before and after for the same titles and seed.\n"
+              "4. Run again with β 0.01 and more steps, and watch the chosen answers' log-probability.\n\n"
+              "**Look for** the share of five-character poems rising, and the poems breaking when the "
+              "model drifts too far.",
+        "zh": "**试一试**\n"
+              "1. 查看偏好对：同一个题目下，一首五言诗对另一首诗。\n"
+              "2. 用 β 0.1 对齐：损失从 ln 2 开始，奖励差和偏好准确率上升。\n"
+              "3. 用同样的题目和种子比较对齐前后。\n"
+              "4. 用 β 0.01 和更多步数再跑一次，看选中回答的对数概率。\n\n"
+              "**留意**五言诗的比例上升，以及模型走得太远时诗句开始破碎。",
+    },
 }
 
 

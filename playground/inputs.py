@@ -23,6 +23,7 @@ class Range(NamedTuple):
     high: float
     default: float
     step: float | None = None
+    low_open: bool = False      # True: `low` itself is refused (β of DPO: above 0)
 
     @property
     def whole(self) -> bool:
@@ -34,7 +35,8 @@ class Range(NamedTuple):
         """`value` (a number or its text) if it is in range, whole where the range is and
         on the slider's steps; None otherwise. Never raises."""
         number = _finite(value)
-        if number is None or not self.low <= number <= self.high:
+        if number is None or not self.low <= number <= self.high or (
+                self.low_open and number == self.low):
             return None
         if self.step:
             steps = (number - self.low) / self.step
@@ -46,9 +48,10 @@ class Range(NamedTuple):
 
 
 def slider(rng: Range, label: str, **kwargs) -> gr.Slider:
-    """A slider with exactly the range its handler accepts."""
-    return gr.Slider(rng.low, rng.high, value=rng.default, step=rng.step or 1, label=label,
-                     **kwargs)
+    """A slider with exactly the range its handler accepts (an open low bound: from its
+    first step above it)."""
+    low = rng.low + (rng.step or 1) if rng.low_open else rng.low
+    return gr.Slider(low, rng.high, value=rng.default, step=rng.step or 1, label=label, **kwargs)
 
 
 def number_box(rng: Range, label: str, whole: bool = True, **kwargs) -> gr.Number:
@@ -88,6 +91,9 @@ def read_whole(value, label: str, low: int, high: int, lang: str | None = None) 
 def read_in(rng: Range, value, label: str, lang: str | None = None, whole: bool = True):
     """`value` checked against its control's Range."""
     reader = read_whole if whole else read_number
+    number = _finite(value)
+    if rng.low_open and number is not None and number <= rng.low:
+        raise gr.Error(t("err.above", lang, name=label, low=rng.low, high=rng.high, value=value))
     return reader(value, label, rng.low, rng.high, lang)
 
 

@@ -63,10 +63,8 @@ def status_text(view: JobView, lang) -> str:
                        loss=view.last.loss, lr=view.last.lr, grad=view.last.grad_norm,
                        seed=view.seed, params=view.params))
     if view.evals:
-        last = view.evals[-1]
-        lines.append(t("pre.eval", lang, train=last.train_loss, val=last.val_loss,
-                       ppl=last.val_perplexity))
-    if view.overfitting:
+        lines.append(eval_line(view.kind, view.evals[-1], lang))
+    if view.overfitting and view.kind != "align":
         lines.append(t("pre.overfitting", lang))
     if view.reason and view.state in (JobState.FAILED, JobState.STOPPED):
         lines.append(t("pre.reason", lang, reason=say(view.reason, lang)))
@@ -78,6 +76,18 @@ def status_text(view: JobView, lang) -> str:
     elif view.kept_step is not None and view.state is not JobState.FINISHED:
         lines.append(t("job.kept", lang, step=view.kept_step))
     return "\n\n".join(lines)
+
+
+def eval_line(kind: str, last, lang) -> str:
+    """The last evaluation in one line: losses and perplexity; for an alignment (DPO)
+    run, whose loss starts at ln 2 and has no perplexity, its rewards and accuracy."""
+    if kind == "align":
+        m = last.metrics
+        return t("dpo.status_eval", lang, train=last.train_loss, val=last.val_loss,
+                 margin=m.get("train_margin", float("nan")),
+                 accuracy=m.get("val_accuracy", float("nan")),
+                 share=m.get("five_share", float("nan")))
+    return t("pre.eval", lang, train=last.train_loss, val=last.val_loss, ppl=last.val_perplexity)
 
 
 @dataclass

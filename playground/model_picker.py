@@ -93,19 +93,24 @@ def untrained_twin(picked: PickedModel, lang: str | None = None) -> PickedModel:
 
 def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
                   lang: str | None = None, hub: bool = True,
-                  extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+                  extra: tuple[tuple[str, str], ...] = (), tag: str | None = None
+                  ) -> list[tuple[str, str]]:
     """What a learner may pick: `extra` choices first (a tab's own, as catalogue keys and
-    values), then the live job, the saved models, and the shared ones."""
+    values), then the live job, the saved models, and the shared ones. With a `tag`
+    ("instruction-tuned"), only the learner's models that carry it: no fresh, no hub."""
     choices = [(t(key, lang), value) for key, value in extra]
     if owner is not None:
         job = registry.get(owner)
-        if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind):
+        if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind) and (
+                tag is None or tag in job.spec.tags):
             choices.append((t("picker.live", lang), LIVE))
-        choices += [(saved.label, SAVED + saved.id) for saved in registry.models(owner, kind)]
+        choices += [(saved.label, SAVED + saved.id) for saved in registry.models(owner, kind)
+                    if tag is None or tag in saved.tags]
     shared = registry.class_model
-    if shared is not None and (kind is None or shared.kind == kind):
+    if shared is not None and (kind is None or shared.kind == kind) and (
+            tag is None or tag in shared.tags):
         choices.append((t("picker.class", lang, label=shared.label), CLASS))
-    if kind in (None, "lm"):
+    if tag is None and kind in (None, "lm"):
         choices.append((t("picker.fresh", lang), FRESH))
         if hub:
             choices += [(t(f"picker.{name}", lang), name) for name in GPT2_SOURCES]
@@ -158,6 +163,26 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
     return picked
 
 
+def saved_live_model(registry: JobRegistry, choice: str | None, owner: str,
+                     lang: str | None = None) -> str | None:
+    """A picker value that names a saved model: "live" becomes the saved model the
+    learner's finished job left in the list; a job still training, or one whose model
+    was not kept, is refused (it has no saved weights to start from or compare with)."""
+    if choice != LIVE:
+        return choice
+    job = registry.get(owner)
+    if job is None:
+        raise gr.Error(t("picker.err.no_live", lang))
+    if job.state.active:
+        raise gr.Error(t("picker.err.live_training", lang))
+    kept = [m for m in registry.models(owner)     # newest first: this job's is the first
+            if m.step == job.kept_step and m.label.startswith(job.spec.label)]
+    saved = next((m for m in kept if m.checkpoint == job.final_checkpoint), kept[0] if kept else None)
+    if saved is None:
+        raise gr.Error(t("picker.err.live_not_saved", lang))
+    return SAVED + saved.id
+
+
 def picked_tokenizer(registry: JobRegistry, choice: str | None, owner: str) -> Tokenizer | None:
     """The tokenizer of a picker value, without building or downloading the model."""
     if choice == LIVE:
@@ -178,10 +203,10 @@ class ModelPicker:
 
     def __init__(self, ctx: AppContext, kind: str | None = "lm", hub: bool = True,
                  label: str | None = None, info: str | None = None, api_name: str | None = None,
-                 extra: tuple[tuple[str, str], ...] = ()):
-        self.ctx, self.kind, self.hub, self.extra = ctx, kind, hub, extra
+                 extra: tuple[tuple[str, str], ...] = (), tag: str | None = None):
+        self.ctx, self.kind, self.hub, self.extra, self.tag = ctx, kind, hub, extra, tag
         lang = ctx.ui_lang
-        initial = model_choices(ctx.registry, None, kind, lang, hub, extra)
+        initial = self._choices(None, lang)
         with gr.Row():
             self.dropdown = gr.Dropdown(choices=initial, value=initial[0][1] if initial else None,
                                         label=label or t("picker.label", lang),
@@ -199,12 +224,15 @@ class ModelPicker:
         """The models this learner (their learner id, as every endpoint takes it) can pick:
         [[label, value], …]."""
         owner = learner_key(learner, request, lang)
-        return [[label, value] for label, value in
-                model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra)]
+        return [[label, value] for label, value in self._choices(owner, lang)]
+
+    def _choices(self, owner, lang) -> list[tuple[str, str]]:
+        return model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra,
+                             self.tag)
 
     def _refresh(self, browser_id, lang, current, request: gr.Request):
         owner = learner_key(browser_id, request, lang)
-        choices = model_choices(self.ctx.registry, owner, self.kind, lang, self.hub, self.extra)
+        choices = self._choices(owner, lang)
         values = [value for _, value in choices]
         value = current if current in values else (values[0] if values else None)
         return gr.update(choices=choices, value=value)
