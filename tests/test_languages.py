@@ -27,7 +27,7 @@ TECH_ALLOWED = {
     "transformers", "safetensors", "zip", "txt", "top", "mean", "sin", "cos", "pos", "ham",
     "spam", "token", "Transformer", "Instruction", "Response", "Input", "BEGIN", "END",
     "English", "endoftext", "chat", "completions", "llama", "Edith", "Wharton", "logits",
-    "stride", "softmax", "LayerNorm", "GELU", "QKV", "exp", "float", "bfloat",
+    "stride", "softmax", "LayerNorm", "GELU", "QKV", "exp", "float", "bfloat", "DPO",
 }
 PHRASES = ("the-verdict", "tiny-shakespeare", "The Verdict", "unbelievable", "winner", "friend",
            "user/my-tiny-gpt", "{instruction, input, output}", "SMS Spam Collection",
