@@ -389,7 +389,6 @@ def test_the_film_without_a_job_says_what_to_do_and_waits_a_while_for_one(monkey
 
 @pytest.mark.slow
 def test_api_neighbours_analogy_and_aligned_frames_during_a_tiny_job(live_app):
-    from conftest import start_kwargs
     from gradio_client import Client
 
     client = Client(live_app, verbose=False)

@@ -359,7 +359,13 @@ def _screenshot_sections(url: str, lang: str) -> None:
     from browser import open_page, outside_requests, save_screenshot
     from playwright.sync_api import expect
 
-    with open_page(url, viewport=(1400, 1000)) as (page, requests):
+    # The link names the Pretrain tab, so the page's load event is seen to have answered
+    # (it selects the tab) before any click: a late answer would switch back to the first tab.
+    with open_page(url + "?tab=pretrain", viewport=(1400, 1000)) as (page, requests):
+        page.wait_for_function(
+            """(title) => [...document.querySelectorAll('button[role=tab][aria-selected=true]')]
+                 .some(b => b.offsetParent !== null && b.innerText.trim() === title)""",
+            arg=t("pre.tab", lang), timeout=180_000)
         _train_tiny_and_stop(page, lang)
         page.get_by_role("tab", name=t("inside.tab", lang)).click()
         panel = page.locator("#inside-tab")

@@ -19,7 +19,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # What an English page may show in Chinese: the language switch's own name, and the
 # examples and corpus names the model reads (你好 in the tokenizer's example, 今天天气很好
 # in the next-token pairs, the Tang data's own names, a title to try).
-CJK_ALLOWED = set("中文你好今天气很全唐诗五言请用以下题目写一首秋夜") | set("，。")
+CJK_ALLOWED = set("中文你好今天气很全唐诗请用以下题目写一首秋夜") | set("，。")
 # What a Chinese page may show in Latin letters: technical names, code, corpus names,
 # the prompt format the model reads, and the switch's "English".
 TECH_ALLOWED = {
