@@ -1835,6 +1835,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "在 {n} 条短信上**测试准确率 {test:.1%}**，其中没有一条是训练短信的副本（验证集 {val:.1%}）。"
               "书中用 GPT-2 124M 得到 95.67%，那是在它自己的划分上，保留了数据集里重复的短信。",
     },
+    # ----- the ablation lab (playground/ablation_tab.py) and its switches ------------------
+    "core.switched_off": {"en": "this needs the full GPT, but this model was built with {switches} (an "
+                                "ablation switch): only the ablation lab's own views can use it",
+                          "zh": "这里需要完整的 GPT，但这个模型构建时用了 {switches}（消融实验的开关）："
+                                "只有消融实验室自己的视图能用它"},
 }
 
 
