@@ -89,6 +89,12 @@ def untrained_twin(picked: PickedModel, lang: str | None = None) -> PickedModel:
     return PickedModel(model, tokenizer, t("picker.twin", lang, label=picked.label))
 
 
+def listed_job(registry: JobRegistry, owner: str):
+    """The learner's job, if its model may be offered as "live" (not an ablation pair's)."""
+    job = registry.get(owner)
+    return job if job is not None and job.spec.listed else None
+
+
 def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
                   lang: str | None = None, hub: bool = True,
                   extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
@@ -96,7 +102,7 @@ def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "
     values), then the live job, the saved models, and the shared ones."""
     choices = [(t(key, lang), value) for key, value in extra]
     if owner is not None:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind):
             choices.append((t("picker.live", lang), LIVE))
         choices += [(saved.label, SAVED + saved.id) for saved in registry.models(owner, kind)]
@@ -113,7 +119,7 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
     if not choice:
         raise gr.Error(t("picker.err.none", lang))
     if choice == LIVE:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         if job is None:
             raise gr.Error(t("picker.err.no_live", lang))
         try:
@@ -150,7 +156,7 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
 def picked_tokenizer(registry: JobRegistry, choice: str | None, owner: str) -> Tokenizer | None:
     """The tokenizer of a picker value, without building or downloading the model."""
     if choice == LIVE:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         return job.spec.tokenizer if job is not None else None
     if isinstance(choice, str) and choice.startswith(SAVED):
         saved = registry.model_by_id(owner, choice[len(SAVED):])

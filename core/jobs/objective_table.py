@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from core import classifier, instruct, objectives
+from core import ablation, classifier, instruct, objectives
 from core.objectives import Objective, ObjectiveContext
 
 OBJECTIVES: dict[str, Callable[[ObjectiveContext], Objective]] = {
     "lm": objectives.language_modeling,             # pretraining (chapter 5)
     "classify": classifier.classification,          # a classifier (chapter 6)
     "instruct": instruct.instruction_tuning,        # following instructions (chapter 7)
+    "pair": ablation.paired_language_modeling,      # two models side by side (the ablation lab)
 }
 
 
