@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "inside_tab",
-               "embeddings_tab", "spam_tab", "instruct_tab", "gd_tab")
+               "embeddings_tab", "ablation_tab", "spam_tab", "instruct_tab", "gd_tab")
 
 
 def _page(registry, lang: str | None):

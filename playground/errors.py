@@ -101,6 +101,10 @@ CORE_MESSAGES: tuple[CoreMessage, ...] = (
     # a model with an ablation switch off, where only the full GPT can go (core/config.py)
     _kind("core.switched_off", r".+ needs the full GPT, but this model was built with "
                                r"(?P<switches>[\w=, ]+) \(an ablation switch\)"),
+    # the ablation pair (core/ablation.py)
+    _kind("core.pair_second", r"the second model diverged at step (?P<step>\d+) \(loss (?P<loss>\S+), "
+                              r"gradient norm (?P<norm>\S+)\)"),
+    _kind("core.pair_first", r"the first model's loss became (?P<value>\S+) at step (?P<step>\d+)"),
     # GPT-2 from the Hub (core/pretrained.py)
     _kind("core.hub", r"Could not download '(?P<repo>[^']+)' from the Hugging Face Hub.*"),
 )

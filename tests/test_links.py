@@ -26,8 +26,8 @@ def _by_name(entry, setup):
 
 
 def test_every_tab_registered_its_card_and_links(tabs):
-    assert list(tabs) == ["tokenizer", "pretrain", "sampling", "attention", "spam", "instruct",
-                          "gd-lab"]
+    assert list(tabs) == ["tokenizer", "pretrain", "sampling", "attention", "ablation", "spam",
+                          "instruct", "gd-lab"]
     for entry in tabs.values():
         assert entry.card_key and t(entry.card_key, "en") != t(entry.card_key, "zh")
         assert entry.links, f"{entry.id} registered no link"
