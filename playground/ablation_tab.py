@@ -27,7 +27,7 @@ from playground.session import AppContext, learner_key
 
 STEPS = Range(1, MAX_PAIR_STEPS, 200)
 SEED = Range(0, 2**31 - 1, 123)
-DEFAULT_CORPUS = {"en": "the-verdict", "zh": "tang-five"}
+ZH_CORPUS = {"zh": "tang-five"}
 
 
 def model_names(pairing: str, lang) -> dict[str, str]:
@@ -154,15 +154,18 @@ class AblationTab(TrainingTab):
 
 def build(ctx: AppContext) -> None:
     tab, lang = AblationTab(ctx), ctx.ui_lang
-    corpus0 = DEFAULT_CORPUS.get(lang, "the-verdict")
     with ctx.tab("ablation", "abl.tab", "abl.card"):
         gr.Markdown(t("abl.intro", lang))
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
+                # Custom values reach the handler, which says what is offered in the
+                # learner's language (an API client can send anything).
                 corpus_dd = gr.Dropdown([(t(f"corpus.{c}", lang), c) for c in PAIR_CORPORA],
-                                        value=corpus0, label=t("pre.corpus", lang))
-                pairing_radio = gr.Radio([(t(f"abl.pairing.{p}", lang), p) for p in PAIRINGS],
-                                         value="positions", label=t("abl.pairing", lang))
+                                        value=PAIR_CORPORA[0], label=t("pre.corpus", lang),
+                                        allow_custom_value=True)
+                pairing_dd = gr.Dropdown([(t(f"abl.pairing.{p}", lang), p) for p in PAIRINGS],
+                                            value="positions", label=t("abl.pairing", lang),
+                                            allow_custom_value=True)
                 look_md = gr.Markdown(t("abl.look.positions", lang))
                 steps_num = number_box(STEPS, t("abl.steps", lang), info=t("abl.steps_info", lang))
                 seed_num = number_box(SEED, t("abl.seed", lang))
@@ -185,12 +188,12 @@ def build(ctx: AppContext) -> None:
         timer = gr.Timer(1.0)
         which_first, which_second = gr.State("first"), gr.State(SECOND)
 
-        setup = dict(corpus=corpus_dd, pairing=pairing_radio, steps=steps_num, seed=seed_num)
-        ctx.link("corpus", corpus_dd, default={"zh": "tang-five"})
-        ctx.link("pairing", pairing_radio)
+        setup = dict(corpus=corpus_dd, pairing=pairing_dd, steps=steps_num, seed=seed_num)
+        ctx.link("corpus", corpus_dd, default=ZH_CORPUS)     # a Chinese page opens on Tang
+        ctx.link("pairing", pairing_dd)
         ctx.link("steps", steps_num, STEPS)
         ctx.link("seed", seed_num, SEED)
-        ctx.cascade(pairing_radio, tab.on_pairing, [look_md])
+        ctx.cascade(pairing_dd, tab.on_pairing, [look_md])
         who = [ctx.learner, ctx.lang]
         start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="ablation_start",
                         concurrency_id="ablation-start", concurrency_limit=2)
@@ -202,4 +205,4 @@ def build(ctx: AppContext) -> None:
         timer.tick(tab.tick, [*who, last_key], outputs, show_progress="hidden",
                    concurrency_limit=None, api_name="ablation_poll")
         ctx.on_language(tab.tick, [*who, last_key], outputs)
-        ctx.on_language(tab.on_pairing, [ctx.lang, pairing_radio], look_md)
+        ctx.on_language(tab.on_pairing, [ctx.lang, pairing_dd], look_md)

@@ -70,3 +70,13 @@ def test_bad_input_is_a_message_and_the_app_keeps_serving(live_app):
         client.predict(None, api_name="/ablation_stop")
     assert "No pair is training" not in client.predict(None, api_name="/ablation_poll")[1]
     assert client.predict("hi", "the-verdict", api_name="/tokenize")[0]      # still serving
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_pair_shows_both_samples_and_the_verdict(live_app):
+    """The page itself: Start, both samples, Stop, the verdict (screenshot in test-output/)."""
+    from screenshot_ablation import shoot_pair
+
+    path = shoot_pair(live_app, "en", 0, "ablation-tab", steps=400, timeout_s=600)
+    assert path.is_file() and path.stat().st_size > 10_000
