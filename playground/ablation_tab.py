@@ -135,6 +135,8 @@ class AblationTab(TrainingTab):
             raise gr.Error(t("abl.no_job", lang))
         try:
             if which == SECOND:
+                if job.state.active:
+                    job.snapshot_model()          # both models' newest weights, mirrored
                 model = job.extra_model(SECOND)
             else:
                 model = job.final_model() if not job.state.active else job.snapshot_model()

@@ -21,6 +21,7 @@ from core.objectives import LanguageModeling, ObjectiveContext, Task
 from core.probes import word_order_probe
 from core.tokenizer import CharTokenizer
 from core.train import EvalInfo, TrainCallbacks, TrainConfig, Trainer
+from playground.errors import say
 from playground.model_picker import LIVE, model_choices, resolve_model
 
 TEXT = "the man saw the woman and the woman saw the man. " * 30
@@ -90,6 +91,8 @@ def test_the_second_model_diverging_stops_the_pair_and_is_named():
     result = Trainer(first, objective, CFG).run()
     assert result.status == "failed" and result.step == 0
     assert "the second model diverged at step 1" in result.reason
+    chinese = say(result.reason, "zh")              # the page says it in the learner's language
+    assert "第 1 步时第二个模型发散了" in chinese and "英文原文" not in chinese
 
 
 def test_the_first_model_diverging_stops_the_pair_and_is_named():
@@ -98,6 +101,7 @@ def test_the_first_model_diverging_stops_the_pair_and_is_named():
         first.tok_emb.weight.fill_(float("nan"))
     result = Trainer(first, objective, CFG).run()
     assert result.status == "failed" and "the first model's loss became nan" in result.reason
+    assert "第一个模型的损失变成了 nan" in say(result.reason, "zh")
 
 
 def test_word_order_probe_tells_the_orders_apart_only_with_positions():
