@@ -66,10 +66,12 @@ PAIRINGS: dict[str, Pairing] = {
 }
 
 # The word-order probe's sentences, in each corpus's own words (GPT-2's subset of the
-# verdict has no "dog" nor "bit"; the Tang vocabulary has 人, 咬 and 狗).
+# verdict has no "dog" nor "bit"; the Tang vocabulary has 人, 咬 and 狗). Both end in the
+# same token, so a model that reads no order sees the same last token after the same
+# bag of tokens.
 WORD_ORDER = {
-    "tang": ("狗咬人", "人咬狗"),
-    "default": ("the man saw the woman", "the woman saw the man"),
+    "tang": ("狗咬人。", "人咬狗。"),
+    "default": ("the man saw the woman.", "the woman saw the man."),
 }
 
 

@@ -10,6 +10,8 @@ nobody's "live" model elsewhere; "Keep" puts either model in the learner's list.
 
 from __future__ import annotations
 
+import html
+
 import gradio as gr
 
 from core.ablation import MODEL_NAMES, PAIRINGS, SECOND, pair_curves, pair_verdict, word_order_sentences
@@ -84,8 +86,14 @@ class AblationTab(TrainingTab):
 
     @staticmethod
     def _samples(view, item: int, name: str, lang) -> str:
-        rows = [(s.step, s.loss, s.text) for s in reversed(view.samples) if s.item == item]
-        return f"**{name}**\n\n" + samples_html(rows[:8], lang)
+        """One model's samples, newest first, each with that model's validation loss at
+        the evaluation of its step (or the one before it)."""
+        key = ("val_loss", "second_val_loss")[item]
+        losses = [(e.step, e.val_loss if item == 0 else e.metrics.get(key, float("nan")))
+                  for e in view.evals]
+        rows = [(s.step, next((v for step, v in reversed(losses) if step <= s.step), float("nan")),
+                 s.text) for s in reversed(view.samples) if s.item == item]
+        return f"<h4>{html.escape(name)}</h4>" + samples_html(rows[:8], lang)
 
     @staticmethod
     def _probe(job, view, names, lang) -> str:
@@ -195,7 +203,9 @@ def build(ctx: AppContext) -> None:
         ctx.link("pairing", pairing_dd)
         ctx.link("steps", steps_num, STEPS)
         ctx.link("seed", seed_num, SEED)
-        ctx.cascade(pairing_dd, tab.on_pairing, [look_md])
+        # .change, not a cascade: a pairing set by a link says its sentence too
+        pairing_dd.change(tab.on_pairing, [ctx.lang, pairing_dd], look_md,
+                          api_visibility="private", concurrency_limit=None)
         who = [ctx.learner, ctx.lang]
         start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="ablation_start",
                         concurrency_id="ablation-start", concurrency_limit=2)

@@ -1844,7 +1844,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "zh": "第 {step} 步时第二个模型发散了（损失 {loss}，梯度范数 {norm}）"},
     "core.pair_first": {"en": "the first model's loss became {value} at step {step}",
                         "zh": "第 {step} 步时第一个模型的损失变成了 {value}"},
-    "abl.tab": {"en": "🧪 Ablation lab", "zh": "🧪 消融实验室"},
+    "abl.tab": {"en": "Ablation lab", "zh": "消融实验室"},
     "abl.card": {
         "en": "**Try**\n"
               "1. Full vs no positions on the-verdict for 200 steps: read both samples and the word-order "
@@ -1951,9 +1951,9 @@ STRINGS: dict[str, dict[str, str]] = {
                           "{second_val:.3f}, a gap of {gap:+.3f} (positive: {first} is ahead).",
                     "zh": "**第 {step:,} 步的结论**：验证损失 {first} {first_val:.3f}，{second} {second_val:.3f}，"
                           "差距 {gap:+.3f}（正数表示{first}领先）。"},
-    "abl.reached": {"en": "{name} first reached {other}'s final loss at step {step:,}.",
+    "abl.reached": {"en": "{name} first reached the final loss of {other} at step {step:,}.",
                     "zh": "{name}在第 {step:,} 步第一次达到{other}的最终损失。"},
-    "abl.never": {"en": "{name} never reached {other}'s final loss.", "zh": "{name}始终没有达到{other}的最终损失。"},
+    "abl.never": {"en": "{name} never reached the final loss of {other}.", "zh": "{name}始终没有达到{other}的最终损失。"},
     "abl.kept_label": {"en": "ablation · {name} · {corpus} · step {step}", "zh": "消融 · {name} · {corpus} · 第 {step} 步"},
     "abl.kept": {"en": "Kept in your models as “{label}”.", "zh": "已保留到你的模型列表：“{label}”。"},
 }
