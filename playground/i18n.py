@@ -1872,13 +1872,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "abl.pairing.tying": {"en": "tied vs untied output layer", "zh": "共享 vs 不共享输出层权重"},
     "abl.pairing.context": {"en": "context 64 vs 8", "zh": "上下文 64 vs 8"},
     "abl.look.positions": {
-        "en": "Without positions the model reads which tokens came before but hardly their order: it cannot "
-              "tell \"the man saw the woman\" from \"the woman saw the man\" (with one block not at all; "
-              "deeper, the causal mask leaks a little order), and its text loses word order. Watch the "
-              "word-order table's distance.",
-        "zh": "没有位置嵌入，模型知道前面有哪些词元，却几乎不知道它们的顺序：它分不清“狗咬人”和“人咬狗”"
-              "（只有一个块时完全分不清；更深时，因果掩码会漏出一点顺序信息），写出的文字也失去词序。"
-              "留意词序表里的距离。"},
+        "en": "Without positions a model knows which tokens came before, not where. With one block it cannot "
+              "tell \"the man saw the woman.\" from \"the woman saw the man.\" at all (its word-order "
+              "distance is exactly 0). In a deeper stack the causal mask leaks some order back in (each earlier "
+              "token saw a different prefix): the word-order table measures how much each model uses. Read "
+              "the samples for word order too.",
+        "zh": "没有位置嵌入，模型知道前面有哪些词元，却不知道它们在哪里。只有一个块时，它完全分不清“狗咬人。”和"
+              "“人咬狗。”（词序距离正好是 0）。块更多时，因果掩码会把一部分顺序信息漏回来（前面每个词元看到的"
+              "前缀不同）：词序表量出每个模型用了多少顺序。也读一读样例里的词序。"},
     "abl.look.shortcuts": {
         "en": "Eight blocks deep. Without shortcut connections every gradient must pass through every block "
               "to reach the first: a deep stack learns slowly or not at all.",

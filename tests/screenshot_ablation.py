@@ -42,7 +42,8 @@ def shoot_pair(url: str, lang: str, seconds: float, name: str, steps: int = 5000
     with open_page(f"{url}?lang={lang}", viewport=(1500, 1300), timeout_ms=60_000,
                    locale="zh-CN" if lang == "zh" else "en-US") as (page, _):
         page.get_by_role("tab", name=t("abl.tab", lang)).click()
-        steps_box = page.get_by_label(t("abl.steps", lang)).first
+        # the page holds a copy for each language: the one shown
+        steps_box = page.locator(f'input[aria-label="{t("abl.steps", lang)}"]:visible').first
         steps_box.fill(str(steps))
         steps_box.press("Tab")
         page.get_by_role("button", name=t("abl.start", lang), exact=True).click()
