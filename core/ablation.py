@@ -70,7 +70,7 @@ PAIRINGS: dict[str, Pairing] = {
 # same token, so a model that reads no order sees the same last token after the same
 # bag of tokens.
 WORD_ORDER = {
-    "tang": ("狗咬人。", "人咬狗。"),
+    "tang": ("狗咬人，", "人咬狗，"),      # after "。" every model just starts a new line
     "default": ("the man saw the woman.", "the woman saw the man."),
 }
 

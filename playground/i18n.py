@@ -1877,8 +1877,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "distance is exactly 0). In a deeper stack the causal mask leaks some order back in (each earlier "
               "token saw a different prefix): the word-order table measures how much each model uses. Read "
               "the samples for word order too.",
-        "zh": "没有位置嵌入，模型知道前面有哪些词元，却不知道它们在哪里。只有一个块时，它完全分不清“狗咬人。”和"
-              "“人咬狗。”（词序距离正好是 0）。块更多时，因果掩码会把一部分顺序信息漏回来（前面每个词元看到的"
+        "zh": "没有位置嵌入，模型知道前面有哪些词元，却不知道它们在哪里。只有一个块时，它完全分不清“狗咬人，”和"
+              "“人咬狗，”（词序距离正好是 0）。块更多时，因果掩码会把一部分顺序信息漏回来（前面每个词元看到的"
               "前缀不同）：词序表量出每个模型用了多少顺序。也读一读样例里的词序。"},
     "abl.look.shortcuts": {
         "en": "Eight blocks deep. Without shortcut connections every gradient must pass through every block "
