@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "5000")
 
 TAB_MODULES = ("tokenizer_tab", "pretrain_tab", "sampling_tab", "attention_tab", "inside_tab",
-               "embeddings_tab", "spam_tab", "instruct_tab", "align_tab", "gd_tab")
+               "embeddings_tab", "ablation_tab", "spam_tab", "instruct_tab", "align_tab", "gd_tab")
 
 
 def _page(registry, lang: str | None):

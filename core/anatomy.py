@@ -37,8 +37,9 @@ def _meta_model(cfg: GPTConfig) -> GPTModel:
         return GPTModel(cfg)
 
 
-def _n(*modules: nn.Module) -> int:
-    return sum(p.numel() for module in modules for p in module.parameters())
+def _n(*modules: nn.Module | None) -> int:
+    """Parameters of the modules (a piece a switch took away, None, has none)."""
+    return sum(p.numel() for module in modules if module is not None for p in module.parameters())
 
 
 def anatomy_steps(cfg: GPTConfig) -> list[AnatomyStep]:

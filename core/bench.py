@@ -56,7 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.config import GPTConfig, get_preset
+from core.config import GPTConfig, get_preset, require_full_model
 from core.generate import generate, generate_text_simple
 from core.kv_cache import use_decode_layout
 from core.loss import lm_loss
@@ -270,6 +270,7 @@ def build_models(cfg: GPTConfig, with_transformers: bool,
     transformers' weights are copied into ours with the pretrained-GPT-2 loader, so
     all of them start from identical numbers.
     """
+    require_full_model(cfg, "the benchmark (it compares with transformers' GPT-2)")
     seed_everything()
     models: dict[str, nn.Module] = {"ours": GPTModel(cfg)}
     if with_transformers:

@@ -22,6 +22,10 @@ class GPTConfig:
     drop_rate: float = 0.1       # dropout while training; 0.0 is common for small data
     qkv_bias: bool = False       # biases on the query/key/value projections (GPT-2 has them)
     tie_weights: bool = False    # share the token embedding with the output head, as GPT-2 does
+    # Switches the ablation lab turns off to show what each piece is for (see ABLATIONS):
+    use_positions: bool = True   # False: no position embedding; the model sees a bag of tokens
+    use_shortcuts: bool = True   # False: no residual add; each block replaces its input
+    use_layer_norm: bool = True  # False: every LayerNorm is the identity
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
@@ -35,6 +39,9 @@ class GPTConfig:
             )
         if not 0.0 <= float(self.drop_rate) < 1.0:
             raise ValueError(f"drop_rate must be in [0, 1), got {self.drop_rate!r}")
+        for name in ABLATIONS:
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     @property
     def head_dim(self) -> int:
@@ -44,8 +51,19 @@ class GPTConfig:
         """A copy with some fields changed (and checked again)."""
         return dataclasses.replace(self, **changes)
 
+    @property
+    def switched_off(self) -> tuple[str, ...]:
+        """The ablation switches this model has turned off (empty: the book's GPT)."""
+        return tuple(name for name in ABLATIONS if not getattr(self, name))
+
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The fields as plain data. A switch left on is not written, so the book's
+        models are described (and saved) exactly as before the switches existed."""
+        data = dataclasses.asdict(self)
+        for name in ABLATIONS:
+            if data[name]:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "GPTConfig":
@@ -54,6 +72,29 @@ class GPTConfig:
         if unknown:
             raise ValueError(f"unknown GPTConfig fields: {sorted(unknown)}")
         return cls(**data)
+
+
+# The parts of a GPT the ablation lab can take away, and what each field's False means.
+ABLATIONS: dict[str, str] = {
+    "use_positions": "no position embeddings",
+    "use_shortcuts": "no shortcut connections",
+    "use_layer_norm": "no LayerNorm",
+}
+
+
+class SwitchedOff(ValueError):
+    """A model with an ablation switch off, asked to go where only the book's GPT can."""
+
+
+def require_full_model(cfg: GPTConfig, where: str, switches=tuple(ABLATIONS)) -> None:
+    """Refuse a model with one of `switches` off (`SwitchedOff`, naming the switch) for
+    `where`: GPT-2's weights, transformers' GPT-2 and the benchmark assume every piece
+    is there; the learned-positions view needs only the positions."""
+    off = [name for name in cfg.switched_off if name in switches]
+    if off:
+        names = ", ".join(f"{name}=False" for name in off)
+        raise SwitchedOff(f"{where} needs the full GPT, but this model was built with {names} "
+                          "(an ablation switch)")
 
 
 PRESETS: dict[str, GPTConfig] = {

@@ -34,7 +34,7 @@ from torch import nn
 
 MAX_K = 200
 # The GPTConfig switch a model without learned positions has (absent means it has them).
-POSITIONS_SWITCH = "learned_positions"
+POSITIONS_SWITCH = "use_positions"
 CLASSES = ("vowel", "consonant", "digit", "punctuation", "space", "cjk", "word", "piece", "other")
 VOWELS = frozenset("aeiouAEIOU")
 

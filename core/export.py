@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from safetensors.torch import save_file
 
 from core.checkpoint import Checkpoint
+from core.config import SwitchedOff, require_full_model
 from core.model import GPTModel, model_head
 from core.pretrained import PretrainedUnavailable, gpt_to_hf_weights, hf_config, load_gpt2
 from core.tokenizer import (GPT2_DIR, GPT2_EOS, BPETokenizer, CharTokenizer, SubsetBPETokenizer,
@@ -100,6 +101,10 @@ def export_model(model: GPTModel, tokenizer: Tokenizer, folder: str | Path,
     if model_head(model).get("kind", "lm") != "lm":
         raise ExportError("only a language model exports to transformers' GPT2LMHeadModel "
                           "(a classifier's head has no vocabulary)")
+    try:
+        require_full_model(model.cfg, "export to transformers' GPT-2")
+    except SwitchedOff as err:
+        raise ExportError(str(err)) from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     meta = dict(meta or {})

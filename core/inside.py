@@ -76,7 +76,8 @@ def embedding_lookup(model: GPTModel, ids: Sequence[int] | torch.Tensor) -> Embe
     ids = _as_ids(ids).tolist()
     with torch.no_grad():
         token_rows = model.tok_emb.weight[ids].float().cpu()                 # (T, C)
-        position_rows = model.pos_emb.weight[:len(ids)].float().cpu()        # (T, C)
+        position_rows = (model.pos_emb.weight[:len(ids)].float().cpu()       # (T, C)
+                         if model.pos_emb is not None else torch.zeros_like(token_rows))
     inputs = trace.layers[0].block_input[0].float().cpu()                    # (T, C)
     return EmbeddingLookup(ids, token_rows, position_rows, inputs)
 

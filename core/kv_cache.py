@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.model import GPTModel, MultiHeadAttention
+from core.model import GPTModel, LayerNorm, MultiHeadAttention
 
 
 @dataclass
@@ -53,14 +53,23 @@ def stacked_qkv(att: MultiHeadAttention) -> tuple[torch.Tensor, torch.Tensor | N
     return weight, bias
 
 
+def _norm_weights(norm: nn.Module) -> tuple | None:
+    """A LayerNorm's (scale, shift, eps); None for the identity (`use_layer_norm=False`)."""
+    return (norm.scale, norm.shift, norm.eps) if isinstance(norm, LayerNorm) else None
+
+
+def _normed(x: torch.Tensor, norm: tuple | None) -> torch.Tensor:
+    return x if norm is None else F.layer_norm(x, x.shape[-1:], *norm)
+
+
 def _layer_weights(block) -> tuple:
     """Everything one block's step reads, in the order `forward_cached` uses it."""
-    att, norm1, norm2 = block.att, block.norm1, block.norm2
+    att = block.att
     fc, proj = block.ff.layers[0], block.ff.layers[2]
     qkv_weight, qkv_bias = stacked_qkv(att)
-    return (norm1.scale, norm1.shift, norm1.eps, qkv_weight, qkv_bias, att.out_proj.weight,
-            att.out_proj.bias, norm2.scale, norm2.shift, norm2.eps, fc.weight, fc.bias,
-            proj.weight, proj.bias, att.num_heads, att.head_dim, att.mask)
+    return (_norm_weights(block.norm1), qkv_weight, qkv_bias, att.out_proj.weight,
+            att.out_proj.bias, _norm_weights(block.norm2), fc.weight, fc.bias,
+            proj.weight, proj.bias, att.num_heads, att.head_dim, att.mask, block.shortcuts)
 
 
 class KVCache:
@@ -85,9 +94,9 @@ class KVCache:
                     torch.empty(shape, device=p.device, dtype=p.dtype), _layer_weights(block))
             for block in model.trf_blocks
         ]
-        self.embeddings = (model.tok_emb.weight, model.pos_emb.weight)
-        self.head = (model.final_norm.scale, model.final_norm.shift, model.final_norm.eps,
-                     model.out_head.weight)
+        pos = model.pos_emb.weight if model.pos_emb is not None else None
+        self.embeddings = (model.tok_emb.weight, pos)
+        self.head = (_norm_weights(model.final_norm), model.out_head.weight)
         self.max_len = max_len
         self.length = 0
 
@@ -98,7 +107,8 @@ class KVCache:
 def forward_cached(model: GPTModel, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
     """The new tokens idx (B, T) → logits of the last one (B, vocab); the cache grows by T.
 
-    The same block as `TransformerBlock.forward` (pre-norm, two residual branches),
+    The same block as `TransformerBlock.forward` (pre-norm, two residual branches, and
+    the same ablation switches: no positions, no shortcuts, identity norms),
     written with functional calls over weights gathered in the cache, so a one-token
     step pays for no module calls and no attribute look-ups: for a small model the
     step is made of Python overhead more than arithmetic. Inference only: no dropout.
@@ -112,13 +122,14 @@ def forward_cached(model: GPTModel, idx: torch.Tensor, cache: KVCache) -> torch.
     if end > cache.max_len:
         raise ValueError(f"{end} positions exceed the cache's {cache.max_len}")
     tok_weight, pos_weight = cache.embeddings
-    x = F.embedding(idx, tok_weight) + pos_weight[start:end]                # (B, T, C)
+    x = F.embedding(idx, tok_weight)                                        # (B, T, C)
+    if pos_weight is not None:
+        x = x + pos_weight[start:end]
     C = x.shape[-1]
-    shape = (C,)
     for layer in cache.layers:
-        (n1w, n1b, eps1, qkv_w, qkv_b, out_w, out_b, n2w, n2b, eps2, fc_w, fc_b, proj_w,
-         proj_b, H, D, mask) = layer.weights
-        qkv = F.linear(F.layer_norm(x, shape, n1w, n1b, eps1), qkv_w, qkv_b)   # (B, T, 3C)
+        (norm1, qkv_w, qkv_b, out_w, out_b, norm2, fc_w, fc_b, proj_w, proj_b, H, D, mask,
+         shortcuts) = layer.weights
+        qkv = F.linear(_normed(x, norm1), qkv_w, qkv_b)                    # (B, T, 3C)
         q, k, v = qkv.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4)           # (B, H, T, D)
         layer.keys[:, :, start:end] = k
         layer.values[:, :, start:end] = v
@@ -130,13 +141,14 @@ def forward_cached(model: GPTModel, idx: torch.Tensor, cache: KVCache) -> torch.
         else:
             context = F.scaled_dot_product_attention(q, keys, values,
                                                      attn_mask=~mask[start:end, :end])
-        x = x + F.linear(context.transpose(1, 2).reshape(B, T, C), out_w, out_b)
-        hidden = F.gelu(F.linear(F.layer_norm(x, shape, n2w, n2b, eps2), fc_w, fc_b),
-                        approximate="tanh")
-        x = x + F.linear(hidden, proj_w, proj_b)
+        attended = F.linear(context.transpose(1, 2).reshape(B, T, C), out_w, out_b)
+        x = x + attended if shortcuts else attended
+        hidden = F.gelu(F.linear(_normed(x, norm2), fc_w, fc_b), approximate="tanh")
+        fed = F.linear(hidden, proj_w, proj_b)
+        x = x + fed if shortcuts else fed
     cache.length = end
-    norm_w, norm_b, eps, head = cache.head
-    return F.linear(F.layer_norm(x[:, -1, :], shape, norm_w, norm_b, eps), head)
+    final_norm, head = cache.head
+    return F.linear(_normed(x[:, -1, :], final_norm), head)
 
 
 def use_decode_layout(model: GPTModel, keep_values: bool = True) -> GPTModel:

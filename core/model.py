@@ -200,7 +200,10 @@ class MultiHeadAttention(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    """Pre-norm block: x + attention(norm(x)), then x + feedforward(norm(x))."""
+    """Pre-norm block: x + attention(norm(x)), then x + feedforward(norm(x)).
+
+    The ablation switches (core/config.py) take pieces away: `use_layer_norm=False`
+    makes each norm the identity, `use_shortcuts=False` drops the "x +"."""
 
     def __init__(self, cfg: GPTConfig, fast: bool = True):
         super().__init__()
@@ -208,20 +211,31 @@ class TransformerBlock(nn.Module):
             d_in=cfg.emb_dim, d_out=cfg.emb_dim, context_length=cfg.context_length,
             dropout=cfg.drop_rate, num_heads=cfg.n_heads, qkv_bias=cfg.qkv_bias, fast=fast)
         self.ff = FeedForward(cfg)
-        self.norm1 = LayerNorm(cfg.emb_dim, fast=fast)
-        self.norm2 = LayerNorm(cfg.emb_dim, fast=fast)
+        self.norm1 = norm_layer(cfg, fast)
+        self.norm2 = norm_layer(cfg, fast)
         self.drop_shortcut = dropout_layer(cfg.drop_rate)
+        self.shortcuts = cfg.use_shortcuts
 
     def forward(self, x: torch.Tensor, trace: LayerTrace | None = None) -> torch.Tensor:
         if trace is not None:   # the residual stream in, and what norm1 will divide by
             trace.block_input = x
             trace.norm_mean = x.mean(dim=-1, keepdim=True)                     # (B, T, 1)
             trace.norm_var = x.var(dim=-1, keepdim=True, unbiased=False)
-        x = x + self.drop_shortcut(self.att(self.norm1(x), trace))
-        x = x + self.drop_shortcut(self.ff(self.norm2(x)))
+        x = self.add(x, self.drop_shortcut(self.att(self.norm1(x), trace)))
+        x = self.add(x, self.drop_shortcut(self.ff(self.norm2(x))))
         if trace is not None:
             trace.output = x
         return x
+
+    def add(self, x: torch.Tensor, branch: torch.Tensor) -> torch.Tensor:
+        """The shortcut connection: x + branch. Without it (`use_shortcuts=False`) the
+        branch replaces x, and a gradient must pass through every layer to reach the first."""
+        return x + branch if self.shortcuts else branch
+
+
+def norm_layer(cfg: GPTConfig, fast: bool = True) -> nn.Module:
+    """LayerNorm(emb_dim), or the identity when the config turns it off."""
+    return LayerNorm(cfg.emb_dim, fast=fast) if cfg.use_layer_norm else nn.Identity()
 
 
 def _init_weights(module: nn.Module) -> None:
@@ -269,20 +283,26 @@ class GPTModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.emb_dim)
-        self.pos_emb = nn.Embedding(cfg.context_length, cfg.emb_dim)
+        # Without positions (`use_positions=False`) there is no pos_emb at all.
+        self.pos_emb = nn.Embedding(cfg.context_length, cfg.emb_dim) if cfg.use_positions else None
         self.drop_emb = dropout_layer(cfg.drop_rate)
         self.trf_blocks = nn.ModuleList(TransformerBlock(cfg, fast) for _ in range(cfg.n_layers))
-        self.final_norm = LayerNorm(cfg.emb_dim, fast=fast)
+        self.final_norm = norm_layer(cfg, fast)
         self.out_head = nn.Linear(cfg.emb_dim, cfg.vocab_size, bias=False)
         if cfg.tie_weights:
             self.out_head.weight = self.tok_emb.weight
         self.apply(_init_weights)
 
     def embed(self, in_idx: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids → (B, T, C): token embedding + position embedding."""
+        """(B, T) token ids → (B, T, C): token embedding + position embedding (the token
+        embedding alone without positions: then "dog bites man" and "man bites dog" hold
+        the same vectors, in another order)."""
         check_token_ids(in_idx, self.cfg.vocab_size, self.cfg.context_length)
         T = in_idx.shape[1]
-        return self.drop_emb(self.tok_emb(in_idx) + self.pos_emb.weight[:T])
+        x = self.tok_emb(in_idx)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb.weight[:T]
+        return self.drop_emb(x)
 
     def hidden_states(self, in_idx: torch.Tensor) -> torch.Tensor:
         """(B, T) ids → (B, T, C): every block, then the final norm (before the head)."""
@@ -328,7 +348,7 @@ def parameter_breakdown(model: GPTModel) -> dict[str, int]:
     head = 0 if cfg.tie_weights else model.out_head.weight.numel()
     return {
         "token embedding": model.tok_emb.weight.numel(),
-        "position embedding": model.pos_emb.weight.numel(),
+        "position embedding": model.pos_emb.weight.numel() if model.pos_emb is not None else 0,
         "transformer blocks": blocks,
         "final norm": sum(p.numel() for p in model.final_norm.parameters()),
         "output head": head,

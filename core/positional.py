@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.config import require_full_model
+
 MAX_POSITIONS = 4096
 MAX_DIMS = 2048
 
@@ -43,7 +45,11 @@ def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -
 
 
 def learned_positions(model: nn.Module, n_positions: int | None = None) -> torch.Tensor:
-    """A GPT's learned position embeddings, the first `n_positions` of them (n, emb_dim)."""
+    """A GPT's learned position embeddings, the first `n_positions` of them (n, emb_dim).
+    A model built without them (`use_positions=False`) is refused, naming the switch."""
+    cfg = getattr(model, "cfg", None)
+    if cfg is not None:
+        require_full_model(cfg, "the learned-positions view", ("use_positions",))
     weight = model.pos_emb.weight.detach().float().cpu()
     n = weight.shape[0] if n_positions is None else max(1, min(n_positions, weight.shape[0]))
     return weight[:n]

@@ -20,7 +20,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from core.config import GPTConfig
+from core.config import GPTConfig, require_full_model
 from core.model import GPTModel
 
 GPT2_SOURCES = {
@@ -73,6 +73,7 @@ def _assign(target: torch.Tensor, source: torch.Tensor, name: str) -> None:
 
 def load_weights_into_gpt(gpt: GPTModel, params: dict[str, torch.Tensor]) -> None:
     """Copy GPT-2 tensors (transformers names) into `gpt`, checking every shape."""
+    require_full_model(gpt.cfg, "GPT-2's weights")
     params = {k.removeprefix("transformer."): v for k, v in params.items()}
 
     def take(name: str) -> torch.Tensor:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import torch
 from torch import nn
 
 from core.analysis import attention_maps
@@ -51,9 +52,34 @@ def embedding_map_probe(model: nn.Module, ids: list[int], digits: int = 3) -> di
             "explained": [round(share, 4) for share in projection.explained]}
 
 
+def word_order_probe(model: nn.Module, first_ids: list[int], second_ids: list[int],
+                     top: int = 3, digits: int = 4) -> dict:
+    """What the model expects after two sentences made of the same tokens in another
+    order ("the man saw the woman" / "the woman saw the man").
+
+    Without position embeddings a model reads the tokens but hardly their order: its two
+    next-token distributions are (nearly) the same. Returns {"top": [[[id, p], …] for
+    each sentence] (the `top` likeliest next tokens), "distance": the total variation
+    distance between the two distributions, ½·Σ|p − q|, from 0 (the same) to 1}.
+    """
+    for ids in (first_ids, second_ids):
+        if not ids or len(ids) > MAX_PROBE_TOKENS:
+            raise ValueError(f"a word-order probe takes 1..{MAX_PROBE_TOKENS} token ids a sentence")
+    device = next(model.parameters()).device
+    probs = [torch.softmax(model(torch.tensor([ids], device=device))[0, -1].float(), dim=-1).cpu()
+             for ids in (first_ids, second_ids)]                               # 2 × (V,)
+    tops = []
+    for p in probs:
+        values, indices = p.topk(min(top, p.numel()))
+        tops.append([[int(i), round(float(v), digits)] for i, v in zip(indices, values)])
+    distance = 0.5 * float((probs[0] - probs[1]).abs().sum())
+    return {"top": tops, "distance": round(distance, digits)}
+
+
 PROBES: dict[str, Callable[..., object]] = {
     "attention": attention_probe,
     "embedding_map": embedding_map_probe,
+    "word_order": word_order_probe,
 }
 
 

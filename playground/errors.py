@@ -98,6 +98,13 @@ CORE_MESSAGES: tuple[CoreMessage, ...] = (
     _kind("core.split_short", r"the (?P<what>training|validation) split has (?P<n>\d+) tokens, "
                               r"fewer than one window of context (?P<context>\d+) \+ 1.*"),
     _kind("core.few_tokens", r"the text gives fewer than 2 tokens with this tokenizer"),
+    # a model with an ablation switch off, where only the full GPT can go (core/config.py)
+    _kind("core.switched_off", r".+ needs the full GPT, but this model was built with "
+                               r"(?P<switches>[\w=, ]+) \(an ablation switch\)"),
+    # the ablation pair (core/ablation.py)
+    _kind("core.pair_second", r"the second model diverged at step (?P<step>\d+) \(loss (?P<loss>\S+), "
+                              r"gradient norm (?P<norm>\S+)\)"),
+    _kind("core.pair_first", r"the first model's loss became (?P<value>\S+) at step (?P<step>\d+)"),
     # GPT-2 from the Hub (core/pretrained.py)
     _kind("core.hub", r"Could not download '(?P<repo>[^']+)' from the Hugging Face Hub.*"),
 )

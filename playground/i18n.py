@@ -2098,6 +2098,128 @@ STRINGS: dict[str, dict[str, str]] = {
               "4. 用 β 0.01 和更多步数再跑一次，看选中回答的对数概率。\n\n"
               "**留意**五言诗的比例上升，以及模型走得太远时诗句开始破碎。",
     },
+    # ----- the ablation lab (playground/ablation_tab.py) and its switches ------------------
+    "core.switched_off": {"en": "this needs the full GPT, but this model was built with {switches} (an "
+                                "ablation switch): only the ablation lab's own views can use it",
+                          "zh": "这里需要完整的 GPT，但这个模型构建时用了 {switches}（消融实验的开关）："
+                                "只有消融实验室自己的视图能用它"},
+    "core.pair_second": {"en": "the second model diverged at step {step} (loss {loss}, gradient norm {norm})",
+                         "zh": "第 {step} 步时第二个模型发散了（损失 {loss}，梯度范数 {norm}）"},
+    "core.pair_first": {"en": "the first model's loss became {value} at step {step}",
+                        "zh": "第 {step} 步时第一个模型的损失变成了 {value}"},
+    "abl.tab": {"en": "Ablation lab", "zh": "消融实验室"},
+    "abl.card": {
+        "en": "**Try**\n"
+              "1. Full vs no positions on the-verdict for 200 steps: read both samples and the word-order "
+              "table at the end.\n"
+              "2. Full vs no shortcuts: eight blocks deep, the model without shortcuts stays far behind.\n"
+              "3. 4 heads vs 1, then tied vs untied: guess the gap before you press Start.\n\n"
+              "**Look for** the verdict: the gap at the last evaluation, and at which step each model first "
+              "reached the other's final loss. Same text, seed and steps for both: only the named piece differs.",
+        "zh": "**试一试**\n"
+              "1. 在 the-verdict 上训练 200 步“完整 vs 没有位置”：最后读一读两边的样例和词序表。\n"
+              "2. “完整 vs 没有捷径连接”：八个块深，没有捷径的模型远远落在后面。\n"
+              "3. “4 个头 vs 1 个头”，再试“共享 vs 不共享权重”：按开始之前先猜猜差距。\n\n"
+              "**留意**结论：最后一次评估时的差距，以及每个模型在第几步第一次达到另一个模型的最终损失。"
+              "两个模型用同样的文本、种子和步数：只有所说的那一部分不同。",
+    },
+    "abl.intro": {"en": "Train two tiny GPTs **side by side**, one piece changed, on the same text, seed and "
+                        "step budget. Both train in one job, in turn: each its own optimizer and clipping.",
+                  "zh": "在同样的文本、种子和步数上**并排**训练两个小 GPT，只改动其中一个部件。两个模型在同一个"
+                        "任务里轮流训练：各有自己的优化器和梯度裁剪。"},
+    "abl.pairing": {"en": "Pairing", "zh": "对比"},
+    "abl.pairing.positions": {"en": "full vs no positions", "zh": "完整 vs 没有位置嵌入"},
+    "abl.pairing.shortcuts": {"en": "full vs no shortcuts (8 blocks)", "zh": "完整 vs 没有捷径连接（8 个块）"},
+    "abl.pairing.layer_norm": {"en": "full vs no LayerNorm (3× rate)", "zh": "完整 vs 没有 LayerNorm（3 倍学习率）"},
+    "abl.pairing.heads": {"en": "4 heads vs 1", "zh": "4 个头 vs 1 个头"},
+    "abl.pairing.tying": {"en": "tied vs untied output layer", "zh": "共享 vs 不共享输出层权重"},
+    "abl.pairing.context": {"en": "context 64 vs 8", "zh": "上下文 64 vs 8"},
+    "abl.look.positions": {
+        "en": "Without positions a model knows which tokens came before, not where. With one block it cannot "
+              "tell \"the man saw the woman.\" from \"the woman saw the man.\" at all (its word-order "
+              "distance is exactly 0). In a deeper stack the causal mask leaks some order back in (each earlier "
+              "token saw a different prefix): the word-order table measures how much each model uses. Read "
+              "the samples for word order too.",
+        "zh": "没有位置嵌入，模型知道前面有哪些词元，却不知道它们在哪里。只有一个块时，它完全分不清“狗咬人，”和"
+              "“人咬狗，”（词序距离正好是 0）。块更多时，因果掩码会把一部分顺序信息漏回来（前面每个词元看到的"
+              "前缀不同）：词序表量出每个模型用了多少顺序。也读一读样例里的词序。"},
+    "abl.look.shortcuts": {
+        "en": "Eight blocks deep. Without shortcut connections every gradient must pass through every block "
+              "to reach the first: a deep stack learns slowly or not at all.",
+        "zh": "八个块深。没有捷径连接，梯度必须穿过每一个块才能到达第一个块：很深的堆叠学得很慢，甚至学不会。"},
+    "abl.look.layer_norm": {
+        "en": "Both train at three times the corpus's usual learning rate. Without LayerNorm nothing keeps "
+              "the activations in range, and at a higher rate the bare model diverges: the pair then stops "
+              "and says which model it was.",
+        "zh": "两个模型都用语料平时学习率的三倍训练。没有 LayerNorm，就没有东西把激活值控制在合适范围内，"
+              "学习率一高，没有它的模型就会发散：这时这一对会停下来，并说明是哪一个模型。"},
+    "abl.look.heads": {
+        "en": "Four heads against one head as wide as all four: the same number of parameters, split "
+              "differently. At this size one head costs less than you might expect.",
+        "zh": "四个头对一个和四个头加起来一样宽的头：参数一样多，只是分法不同。在这么小的规模上，"
+              "只用一个头的代价比你想的小。"},
+    "abl.look.tying": {
+        "en": "Tied: the output layer is the token embedding itself (GPT-2's choice), so there are fewer "
+              "parameters; untied, the model learns a separate output matrix. Watch whether the extra "
+              "parameters buy anything.",
+        "zh": "共享：输出层就是词元嵌入本身（GPT-2 的做法），所以参数更少；不共享时，模型另学一个输出矩阵。"
+              "看看多出来的参数有没有换来什么。"},
+    "abl.look.context": {
+        "en": "Context 64 against 8: the short model predicts each token from at most 8 before it. Its loss "
+              "levels off higher, and its text holds together only over a few tokens.",
+        "zh": "上下文 64 对 8：短的模型最多只能根据前面 8 个词元预测下一个。它的损失停在更高的地方，"
+              "写出的文字只在几个词元之内连贯。"},
+    "abl.name.positions.first": {"en": "full GPT", "zh": "完整 GPT"},
+    "abl.name.positions.second": {"en": "no positions", "zh": "没有位置嵌入"},
+    "abl.name.shortcuts.first": {"en": "8 blocks with shortcuts", "zh": "8 个块，有捷径连接"},
+    "abl.name.shortcuts.second": {"en": "8 blocks, no shortcuts", "zh": "8 个块，没有捷径连接"},
+    "abl.name.layer_norm.first": {"en": "with LayerNorm", "zh": "有 LayerNorm"},
+    "abl.name.layer_norm.second": {"en": "no LayerNorm", "zh": "没有 LayerNorm"},
+    "abl.name.heads.first": {"en": "4 heads", "zh": "4 个头"},
+    "abl.name.heads.second": {"en": "1 head", "zh": "1 个头"},
+    "abl.name.tying.first": {"en": "tied", "zh": "共享权重"},
+    "abl.name.tying.second": {"en": "untied", "zh": "不共享权重"},
+    "abl.name.context.first": {"en": "context 64", "zh": "上下文 64"},
+    "abl.name.context.second": {"en": "context 8", "zh": "上下文 8"},
+    "abl.steps": {"en": "Steps (each model)", "zh": "步数（每个模型）"},
+    "abl.steps_info": {"en": "Both models take this many steps; the job takes about twice a single run's time.",
+                       "zh": "两个模型各走这么多步；整个任务大约需要单独训练一个模型的两倍时间。"},
+    "abl.seed": {"en": "Seed", "zh": "随机种子"},
+    "abl.start": {"en": "Start the pair", "zh": "开始训练这一对"},
+    "abl.keep.first": {"en": "Keep the first model", "zh": "保留第一个模型"},
+    "abl.keep.second": {"en": "Keep the second model", "zh": "保留第二个模型"},
+    "abl.no_job": {"en": "No pair is training. Choose a pairing and press Start.",
+                   "zh": "现在没有正在训练的模型对。选一个对比，然后按开始。"},
+    "abl.started": {"en": "The pair is training (seed {seed}).", "zh": "这一对模型开始训练了（随机种子 {seed}）。"},
+    "abl.job_label": {"en": "ablation · {pairing} · {corpus}", "zh": "消融 · {pairing} · {corpus}"},
+    "abl.err.corpus": {"en": "The ablation lab trains on the-verdict, tiny-shakespeare or the Tang poems, not “{value}”.",
+                       "zh": "消融实验室只在 the-verdict、tiny-shakespeare 或唐诗上训练，不能用“{value}”。"},
+    "abl.err.pairing": {"en": "“{value}” is not a pairing this lab offers: choose one from the list.",
+                        "zh": "“{value}”不是这里提供的对比：请从列表里选一个。"},
+    "abl.err.which": {"en": "Keep “first” or “second”, not “{value}”.", "zh": "只能保留 “first” 或 “second”，不能是“{value}”。"},
+    "abl.err.no_weights": {"en": "This pair has no weights to keep yet (or no longer).",
+                           "zh": "这一对模型还没有可以保留的权重（或者已经没有了）。"},
+    "abl.plot.title": {"en": "Both models' loss", "zh": "两个模型的损失"},
+    "abl.plot.step": {"en": "step (each model)", "zh": "步数（每个模型）"},
+    "abl.plot.val": {"en": "{name}: validation", "zh": "{name}：验证"},
+    "abl.plot.train": {"en": "{name}: training", "zh": "{name}：训练"},
+    "abl.probe.title": {"en": "**Word order** at step {step:,}: each model's likeliest next tokens after each "
+                              "sentence, and how far apart its two predictions are (0: the same).",
+                        "zh": "第 {step:,} 步的**词序**：每个模型在每句话后面最可能的下一个词元，以及它的两个预测"
+                              "相差多远（0 表示一样）。"},
+    "abl.probe.model": {"en": "model", "zh": "模型"},
+    "abl.probe.distance": {"en": "distance", "zh": "距离"},
+    "abl.diverged": {"en": "⚠ **{name}** diverged, so both models stopped (they train as one job). {reason}",
+                     "zh": "⚠ **{name}** 发散了，所以两个模型都停了（它们是同一个任务）。{reason}"},
+    "abl.verdict": {"en": "**Verdict at step {step:,}**: validation loss {first} {first_val:.3f}, {second} "
+                          "{second_val:.3f}, a gap of {gap:+.3f} (positive: {first} is ahead).",
+                    "zh": "**第 {step:,} 步的结论**：验证损失 {first} {first_val:.3f}，{second} {second_val:.3f}，"
+                          "差距 {gap:+.3f}（正数表示{first}领先）。"},
+    "abl.reached": {"en": "{name} first reached the final loss of {other} at step {step:,}.",
+                    "zh": "{name}在第 {step:,} 步第一次达到{other}的最终损失。"},
+    "abl.never": {"en": "{name} never reached the final loss of {other}.", "zh": "{name}始终没有达到{other}的最终损失。"},
+    "abl.kept_label": {"en": "ablation · {name} · {corpus} · step {step}", "zh": "消融 · {name} · {corpus} · 第 {step} 步"},
+    "abl.kept": {"en": "Kept in your models as “{label}”.", "zh": "已保留到你的模型列表：“{label}”。"},
 }
 
 

@@ -91,6 +91,12 @@ def untrained_twin(picked: PickedModel, lang: str | None = None) -> PickedModel:
     return PickedModel(model, tokenizer, t("picker.twin", lang, label=picked.label))
 
 
+def listed_job(registry: JobRegistry, owner: str):
+    """The learner's job, if its model may be offered as "live" (not an ablation pair's)."""
+    job = registry.get(owner)
+    return job if job is not None and job.spec.listed else None
+
+
 def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "lm",
                   lang: str | None = None, hub: bool = True,
                   extra: tuple[tuple[str, str], ...] = (), tag: str | None = None
@@ -100,7 +106,7 @@ def model_choices(registry: JobRegistry, owner: str | None, kind: str | None = "
     ("instruction-tuned"), only the learner's models that carry it: no fresh, no hub."""
     choices = [(t(key, lang), value) for key, value in extra]
     if owner is not None:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         if job is not None and (kind is None or job.spec.head.get("kind", "lm") == kind) and (
                 tag is None or tag in job.spec.tags):
             choices.append((t("picker.live", lang), LIVE))
@@ -123,7 +129,7 @@ def resolve_model(registry: JobRegistry, choice: str | None, owner: str,
     if not choice:
         raise gr.Error(t("picker.err.none", lang))
     if choice == LIVE:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         if job is None:
             raise gr.Error(t("picker.err.no_live", lang))
         try:
@@ -186,7 +192,7 @@ def saved_live_model(registry: JobRegistry, choice: str | None, owner: str,
 def picked_tokenizer(registry: JobRegistry, choice: str | None, owner: str) -> Tokenizer | None:
     """The tokenizer of a picker value, without building or downloading the model."""
     if choice == LIVE:
-        job = registry.get(owner)
+        job = listed_job(registry, owner)
         return job.spec.tokenizer if job is not None else None
     if isinstance(choice, str) and choice.startswith(SAVED):
         saved = registry.model_by_id(owner, choice[len(SAVED):])

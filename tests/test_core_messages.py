@@ -19,6 +19,7 @@ from core.instruct import check_instruction_data, read_instruction_upload
 from core.jobs.job import _exit_reason
 from core.model import GPTModel
 from core.objectives import check_split
+from core.positional import learned_positions
 from core.tokenizer import CharTokenizer
 from core.train import TrainConfig, pretraining_trainer
 from playground.errors import CORE_MESSAGES, friendly, message_for, say
@@ -51,6 +52,8 @@ CASES = {
     "core.split_short": lambda: _raised(lambda: check_split(torch.zeros(5), 16, "validation")),
     "core.few_tokens": lambda: _raised(lambda: tokenize_and_split(
         "a", CharTokenizer.from_text("a"))),
+    "core.switched_off": lambda: _raised(lambda: learned_positions(GPTModel(get_preset(
+        "tiny").replace(use_positions=False)))),
     "core.killed_oom": lambda: _exit_reason(-9)[1],
     "core.killed": lambda: _exit_reason(-15)[1],
     "core.exit_code": lambda: _exit_reason(3)[1],

@@ -307,7 +307,7 @@ def test_a_model_without_positions_gets_a_clear_message(tiny_cfg):
     assert has_learned_positions(model)
     model.pos_emb = None                                    # as the ablation lab builds it
     assert not has_learned_positions(model)
-    switched = SimpleNamespace(cfg=SimpleNamespace(learned_positions=False),   # the config's switch
+    switched = SimpleNamespace(cfg=SimpleNamespace(use_positions=False),   # the config's switch
                                pos_emb=torch.nn.Embedding(4, 2))
     assert not has_learned_positions(switched)
     tok = CharTokenizer(list("abc"), name="own-char", eos=None)

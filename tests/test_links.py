@@ -27,7 +27,7 @@ def _by_name(entry, setup):
 
 def test_every_tab_registered_its_card_and_links(tabs):
     assert list(tabs) == ["tokenizer", "pretrain", "sampling", "attention", "inside", "embeddings",
-                          "spam", "instruct", "align", "gd-lab"]
+                          "ablation", "spam", "instruct", "align", "gd-lab"]
     for entry in tabs.values():
         assert entry.card_key and t(entry.card_key, "en") != t(entry.card_key, "zh")
         assert entry.links, f"{entry.id} registered no link"

@@ -126,6 +126,7 @@ class TrainingJob:
         self._snapshot: tuple[int, torch.nn.Module] | None = None
         self._final_model = None                  # strong ref until the registry keeps it
         self._final_ref = None                    # weak ref afterwards
+        self._final_extras: dict[str, torch.nn.Module] = {}   # trainable extras at the end
 
     # --- starting ------------------------------------------------------------------
     def claim(self) -> bool:
@@ -274,9 +275,11 @@ class TrainingJob:
                 final_model = None
             if weights_step is not None and weights_step < 0:   # never written
                 final_model, weights_step = None, None
+        final_extras = self._final_extra_models() if final_model is not None else {}
         with self.lock:
             self.reason, self.cause, self.skipped = reason, cause, skipped
             self._final_model = final_model
+            self._final_extras = final_extras
             self.kept_step = weights_step if final_model is not None else None
             self._mirror, self._extras, self._snapshot = None, {}, None
         for conn in (self._events, self._requests):
@@ -448,12 +451,30 @@ class TrainingJob:
                     self._snapshot = (version, model)
             return model
 
+    def _final_extra_models(self) -> dict[str, torch.nn.Module]:
+        """The trainable extra models as the job ended (their shared tensors go next)."""
+        out = {}
+        for extra in self.spec.extra_models:
+            shared = self._extras.get(extra.name)
+            if extra.trainable and shared is not None:
+                try:
+                    model, step = self._model_from(shared, 2.0, extra.model_cfg, extra.head)
+                except TimeoutError:
+                    continue
+                if step >= 0:
+                    out[extra.name] = model
+        return out
+
     def extra_model(self, name: str):
         """A frozen copy of a trainable extra model's latest weights (see
-        core/jobs/spec.py); a frozen extra model is never copied back."""
+        core/jobs/spec.py), or the weights it ended with once the job has ended; a
+        frozen extra model is never copied back."""
         with self.lock:
             shared = self._extras.get(name)
+            ended = self._final_extras.get(name)
         extra = next((e for e in self.spec.extra_models if e.name == name), None)
+        if shared is None and ended is not None:
+            return ended
         if shared is None or extra is None or not extra.trainable:
             raise KeyError(f"this job has no trainable extra model {name!r} (now)")
         return self._model_from(shared, model_cfg=extra.model_cfg, head=extra.head)[0]
@@ -512,7 +533,8 @@ class TrainingJob:
         with self.lock:
             held = [m.nbytes for m in [self._mirror, *self._extras.values()] if m is not None]
             models = [m for m in (self._snapshot[1] if self._snapshot else None,
-                                  self._final_model) if m is not None]
+                                  self._final_model, *self._final_extras.values())
+                      if m is not None]
         return sum(held) + sum(_model_bytes(m) for m in models)
 
 

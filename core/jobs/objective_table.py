@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from core import classifier, dpo, instruct, objectives
+from core import ablation, classifier, dpo, instruct, objectives
 from core.objectives import Objective, ObjectiveContext
 
 OBJECTIVES: dict[str, Callable[[ObjectiveContext], Objective]] = {
@@ -23,6 +23,7 @@ OBJECTIVES: dict[str, Callable[[ObjectiveContext], Objective]] = {
     "classify": classifier.classification,          # a classifier (chapter 6)
     "instruct": instruct.instruction_tuning,        # following instructions (chapter 7)
     "dpo": dpo.preference_alignment,                # preferring one answer (DPO, the bonus)
+    "pair": ablation.paired_language_modeling,      # two models side by side (the ablation lab)
 }
 
 

@@ -164,6 +164,8 @@ class JobRegistry:
             if job.spec.base_model:
                 self.store.pin(job.owner, job.spec.base_model, False)
             dropped = []
+            if not job.spec.listed:     # kept by the job, for the learner to keep on request
+                return
             model = job.final_model()
             if (model is not None and self._jobs.get(job.owner) is job
                     and job.kept_step is not None and job.kept_step > job.spec.start_step):

@@ -31,9 +31,10 @@ second model beside the first. A spec lists them in `extra_models`:
    Objectives are listed in one table, core/jobs/objective_table.py.
 4. Back out. A trainable extra model's weights are copied back into its shared tensors
    whenever the main model's are (each evaluation, on request, at the end), and
-   `TrainingJob.extra_model(name)` gives a frozen copy of them. A frozen one's shared
-   tensors are let go once the process has its copy. Only the main model is saved in
-   checkpoints and kept in the learner's list.
+   `TrainingJob.extra_model(name)` gives a frozen copy of them (after the job's end,
+   the weights it ended with). A frozen one's shared tensors are let go once the
+   process has its copy. Only the main model is saved in checkpoints and kept in the
+   learner's list (and not even that for a job with `listed=False`).
 5. Memory. `JobSpec.memory_estimate()` counts each extra model: a frozen one as its
    weights and one forward pass, a trainable one as a second training run (weights,
    gradients, AdamW's state, activations), plus the server's copies of all weights.
@@ -89,6 +90,9 @@ class JobSpec:
     threads: int | None = None
     extra_models: tuple[ExtraModel, ...] = ()
     sequences_per_item: int = 1               # sequences one batch item holds (a DPO pair: 2)
+    # False: the job's model is no "live" choice in other tabs' pickers and is not kept in
+    # the learner's list when the job ends (the ablation pair: kept only on request).
+    listed: bool = True
 
     @classmethod
     def pretraining(cls, label: str, model_cfg: GPTConfig, train_cfg: TrainConfig,
