@@ -257,8 +257,9 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(tab, tmp_path, mo
     from core.jobs import JobRegistry
     from playground.pretrain_tab import Pretrain
     from playground.session import AppContext
-    described = Pretrain(AppContext(JobRegistry())).describe(
-        "en", "upload", "", str(huge), "auto", "tiny", 2, 2, 32, 16, 4, 10, 3e-3, 1, "")
+    from conftest import start_kwargs
+    setup = start_kwargs("upload", "", str(huge), "auto", "tiny", 2, 2, 32, 16, 4, 10, 3e-3, 1, "")
+    described = Pretrain(AppContext(JobRegistry())).describe("en", **setup)
     assert "too large: 6,000,000 bytes" in described
 
 
