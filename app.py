@@ -42,7 +42,9 @@ def _page(registry, lang: str | None):
                    delete_cache=(600, 3600)) as demo:
         ctx = AppContext.create(registry, lang)
         header = build_header(ctx)
-        with gr.Tabs() as tabs:
+        # Eleven tabs: on a narrow screen they wrap onto a second row rather than hide in a
+        # "…" menu, so every tab an instructor names is in sight.
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
             for name in TAB_MODULES:
                 importlib.import_module(f"playground.{name}").build(ctx)
     return demo, ctx, header, tabs
