@@ -78,7 +78,7 @@ def tokens_per_step(corpus: str) -> int:
 def run_in_page(url: str, corpus: str, seed: int, lang: str, marks=MARKS,
                 screenshots: bool = False) -> dict:
     from browser import open_page, save_screenshot
-    from story_page import choose_story, press_start, press_stop, read_page
+    from story_page import as_written, choose_story, press_start, press_stop, read_page
 
     out = {"corpus": corpus, "seed": seed, "lang": lang, "preset": story_for(corpus).preset,
            "marks": {}}
@@ -96,7 +96,8 @@ def run_in_page(url: str, corpus: str, seed: int, lang: str, marks=MARKS,
                     if reading.step and reading.elapsed_s else None)
             out["marks"][mark] = {"step": reading.step, "tokens_per_s": rate and round(rate),
                                   "val_loss": reading.val_loss, "sample_step": reading.newest_step,
-                                  "samples": reading.newest, **score(corpus, reading.newest)}
+                                  "samples": reading.newest,
+                                  **score(corpus, [as_written(s) for s in reading.newest])}
         press_stop(page, lang)
     return out
 

@@ -86,3 +86,12 @@ def read_page(page) -> PageReading:
         elapsed_s=_seconds(clock.group(1) if clock else None),
         val_loss=_number(r"(?:validation|验证) ([\d.]+)", status),
         newest_step=newest_step, newest=newest, status=status)
+
+
+def as_written(poem: str) -> str:
+    """A poem as the page shows it, with the blank line that ended it: the page drops a
+    sample's closing blank line, so a poem whose last line closes a clause (。？！) had
+    reached it; one cut by the sample's length has not (core.poetry.poem_lines then
+    leaves out its unfinished last line)."""
+    from core.poetry import POEM_END
+    return poem + POEM_END if poem.rstrip("\n").endswith(("。", "？", "！")) else poem

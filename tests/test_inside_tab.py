@@ -343,7 +343,7 @@ SECTIONS = ("inside.pairs.title", "inside.att.title", "inside.anat.title", "insi
 
 def _train_tiny_and_stop(page, lang: str) -> None:
     """A learner's own model: the tiny preset trained for a moment in the Pretrain tab."""
-    page.get_by_role("tab", name=t("pre.tab", lang)).click()
+    page.get_by_role("tab", name=t("pre.tab", lang), exact=True).locator("visible=true").first.click()
     page.get_by_label(t("pre.preset", lang)).click()
     page.get_by_role("option", name=t("preset.tiny", lang)).click()
     page.get_by_role("button", name=t("pre.start", lang), exact=True).click()
@@ -367,7 +367,8 @@ def _screenshot_sections(url: str, lang: str) -> None:
                  .some(b => b.offsetParent !== null && b.innerText.trim() === title)""",
             arg=t("pre.tab", lang), timeout=180_000)
         _train_tiny_and_stop(page, lang)
-        page.get_by_role("tab", name=t("inside.tab", lang)).click()
+        page.get_by_role("tab", name=t("inside.tab", lang), exact=True).locator(
+            "visible=true").first.click()
         panel = page.locator("#inside-tab")
         panel.get_by_role("button", name=t("picker.refresh", lang)).click()
         panel.get_by_label(t("picker.label", lang)).click()

@@ -18,15 +18,17 @@ def start(client, steps, seed=1):
                           api_name="/start")
 
 
-def status(client) -> str:
-    return client.predict(None, False, False, api_name="/poll")[1]
+def status(client) -> str | None:
+    """The status line, or None when the poll skipped it (unchanged since the last poll)."""
+    got = client.predict(None, False, False, api_name="/poll")[1]
+    return got if isinstance(got, str) else None
 
 
 def wait_status(client, pattern, timeout=120) -> str:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
-        last = status(client)
+        last = status(client) or last
         if re.search(pattern, last):
             return last
         time.sleep(0.3)

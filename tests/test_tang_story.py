@@ -159,7 +159,7 @@ def test_browser_tang_story_writes_poems_in_two_minutes(live_app):
 
     from browser import open_page, save_screenshot
     from core.poetry import count_classical_lines
-    from story_page import choose_story, press_start, press_stop, read_page
+    from story_page import as_written, choose_story, press_start, press_stop, read_page
     with open_page(live_app, viewport=(1400, 1100), timeout_ms=120_000) as (page, _):
         choose_story(page, "tang-five")
         press_start(page)
@@ -172,7 +172,7 @@ def test_browser_tang_story_writes_poems_in_two_minutes(live_app):
             reading = read_page(page)
         save_screenshot(page, "tang-story-two-minutes.png")
         press_stop(page)
-    counts = [count_classical_lines(text) for text in reading.newest]
+    counts = [count_classical_lines(as_written(text)) for text in reading.newest]
     shaped, lines = sum(k for k, _ in counts), sum(n for _, n in counts)
     assert len(reading.newest) == 3 and lines >= 3, reading.newest
     assert shaped / lines > 0.5, reading.newest

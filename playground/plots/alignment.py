@@ -36,8 +36,14 @@ def rewards_figure(evals: list, lang: str | None = None) -> go.Figure:
     fig = base_layout(fig, t("dpo.plot.rewards_title", lang), t("dpo.plot.step", lang),
                       t("dpo.plot.reward", lang))
     fig.update_layout(yaxis2=dict(title=t("dpo.plot.logprob", lang), overlaying="y",
-                                  side="right", showgrid=False))
+                                  side="right", showgrid=False), **_LEGEND_BELOW)
     return fig
+
+
+# Four (or three) long entries in two figures side by side: below the plot, where they
+# cannot run over the title.
+_LEGEND_BELOW = dict(legend=dict(orientation="h", y=-0.28, yanchor="top", x=0.5, xanchor="center"),
+                     height=430, margin=dict(l=60, r=60, t=50, b=110))
 
 
 def preference_figure(evals: list, lang: str | None = None) -> go.Figure:
@@ -50,6 +56,7 @@ def preference_figure(evals: list, lang: str | None = None) -> go.Figure:
     fig = base_layout(fig, t("dpo.plot.preference_title", lang), t("dpo.plot.step", lang),
                       t("dpo.plot.share", lang))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    fig.update_layout(**_LEGEND_BELOW)
     return fig
 
 
