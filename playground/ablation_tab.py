@@ -207,14 +207,15 @@ def build(ctx: AppContext) -> None:
         pairing_dd.change(tab.on_pairing, [ctx.lang, pairing_dd], look_md,
                           api_visibility="private", concurrency_limit=None)
         who = [ctx.learner, ctx.lang]
-        start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="ablation_start",
-                        concurrency_id="ablation-start", concurrency_limit=2)
+        started = start_btn.click(tab.start, who, message_md, inputs_kwargs=setup,
+                                  api_name="ablation_start", concurrency_id="ablation-start",
+                                  concurrency_limit=2)
         tab.controls.wire(ctx, {"stop": stop_btn}, message_md, None, api_prefix="ablation_")
         keep_first_btn.click(tab.keep, [*who, which_first], message_md, api_visibility="private")
         keep_second_btn.click(tab.keep, [*who, which_second], message_md, api_visibility="private")
         gr.api(tab.keep, api_name="ablation_keep", concurrency_limit=2)
         outputs = [loss_plot, status_md, first_html, second_html, probe_md, verdict_md, last_key]
-        timer.tick(tab.tick, [*who, last_key], outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="ablation_poll")
+        tab.controls.wire_poll(timer, tab.tick, [*who, last_key], outputs, "ablation_poll",
+                               wake=[started])
         ctx.on_language(tab.tick, [*who, last_key], outputs)
         ctx.on_language(tab.on_pairing, [ctx.lang, pairing_dd], look_md)

@@ -253,14 +253,15 @@ def build(ctx: AppContext) -> None:
         add_btn.click(tab.add_pair, [*who, base_picker.dropdown, title_box, answer_a, answer_b,
                                      better_radio, own_pairs], [own_pairs, own_md],
                       api_name="align_add_pair", concurrency_limit=4)
-        start_btn.click(tab.start, [*who, own_pairs], message_md, inputs_kwargs=setup,
-                        api_name="align_start", concurrency_id="align-start", concurrency_limit=2)
+        started = start_btn.click(tab.start, [*who, own_pairs], message_md, inputs_kwargs=setup,
+                                  api_name="align_start", concurrency_id="align-start",
+                                  concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="align_")
         poll_inputs = [*who, simplified_cb, last_key]
         poll_outputs = [loss_plot, rewards_plot, preference_plot, poems_out, status_md,
                         base_picker.dropdown, last_key]
-        timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="align_poll")
+        tab.controls.wire_poll(timer, tab.tick, poll_inputs, poll_outputs, "align_poll",
+                               wake=[started])
         compare_btn.click(tab.compare, [*who, simplified_cb], [compare_out, compare_md],
                           api_name="align_compare", concurrency_id="align-compare",
                           concurrency_limit=2)

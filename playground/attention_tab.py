@@ -22,6 +22,7 @@ from core.pretraining import story_for
 from playground.errors import friendly
 from playground.i18n import t
 from playground.inputs import Range, read_in, read_index, slider
+from playground.job_controls import poll_while, polling_on
 from playground.model_picker import ModelPicker, resolve_model
 from playground.plots.attention import (attention_grid, attention_heatmap, encoding_heatmap,
                                         similarity_heatmap, waves_figure)
@@ -94,12 +95,29 @@ class AttentionTab:
         grid, zoom, patterns = self._figures(maps.weights, labels, layer, head, bool(average), lang)
         return grid, zoom, notices_md(notices), patterns
 
-    @friendly
-    def timelapse(self, request: gr.Request, learner, lang, index, layer, head, average, last_key):
-        """Timer and slider handler: the learner's job's attention snapshot number `index`."""
+    def _lapse_job(self, request, learner, lang):
+        """(job, is the class run): the learner's own job, or, without one, the class run
+        the whole room can watch."""
         owner = learner_key(learner, request, lang)
         self.ctx.registry.touch(owner)
         job = self.ctx.registry.get(owner)
+        if job is None and self.ctx.registry.class_job() is not None:
+            return self.ctx.registry.class_job(), True
+        return job, False
+
+    def lapse_news(self, request, learner, lang, *rest) -> bool:
+        """Whether the time-lapse can still grow: its job has not ended."""
+        try:
+            job, _ = self._lapse_job(request, learner, lang)
+        except gr.Error:
+            return False
+        return job is not None and job.state.active
+
+    @friendly
+    def timelapse(self, request: gr.Request, learner, lang, index, layer, head, average, last_key):
+        """Timer and slider handler: attention snapshot number `index` of the learner's job
+        (or of the class run)."""
+        job, of_class = self._lapse_job(request, learner, lang)
         snapshots = job.view().probes.get("attention", []) if job is not None else []
         if not snapshots:
             message = t("att.no_snapshots" if job is not None else "att.no_job", lang)
@@ -121,6 +139,8 @@ class AttentionTab:
         evals = [e for e in job.view().evals if e.step <= snapshot.step]
         loss = t("att.snapshot_loss", lang, loss=evals[-1].val_loss) if evals else ""
         status = t("att.snapshot", lang, i=index + 1, n=n, step=snapshot.step, loss=loss)
+        if of_class:
+            status = t("att.class_run", lang) + " " + status
         return (grid, zoom, status + "\n\n" + patterns,
                 gr.update(maximum=max(1, n - 1), value=index), key)
 
@@ -191,7 +211,7 @@ def build(ctx: AppContext) -> None:
             lapse_grid = gr.Plot(label=t("att.grid", lang))
             lapse_zoom = gr.Plot(label=t("att.zoom_label", lang))
         lapse_key = gr.State(None)
-        timer = gr.Timer(2.0)
+        timer = gr.Timer(2.0)        # on while the job can take more snapshots
 
         gr.Markdown(t("att.pe_intro", lang))
         with gr.Row():
@@ -221,8 +241,10 @@ def build(ctx: AppContext) -> None:
               show_outputs, api_visibility="private", concurrency_limit=4, trigger_mode="always_last")
         lapse_inputs = [*who, snapshot_sl, layer_sl, head_sl, average_cb, lapse_key]
         lapse_outputs = [lapse_grid, lapse_zoom, lapse_md, snapshot_sl, lapse_key]
-        timer.tick(tab.timelapse, lapse_inputs, lapse_outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="attention_snapshots")
+        poll_while(timer, tab.timelapse, tab.lapse_news, lapse_inputs, lapse_outputs,
+                   "attention_snapshots")
+        page.select(polling_on, None, timer, api_visibility="private", show_progress="hidden",
+                    concurrency_limit=None)       # a job started in another tab since
         snapshot_sl.release(tab.timelapse, lapse_inputs, lapse_outputs, show_progress="hidden",
                             concurrency_limit=None, api_visibility="private")
         pe_inputs = [*who, positions_sl, dims_sl, waves_box, picker.dropdown]

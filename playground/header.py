@@ -19,9 +19,10 @@ import gradio as gr
 from playground.i18n import LANGUAGES, t
 from playground.language import TextSwitch, quiet_redraw, start_language
 from playground.links import LANG, TabEntry, link_for, read_lang, read_tab, resolve
-from playground.session import AppContext, ensure_learner_id
+from playground.session import AppContext, ensure_learner_id, learner_key
 
 LANG_STORAGE_KEY = "llm-playground-lang"
+HEARTBEAT_S = 300.0
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}     # each in its own language, on purpose
 # The page's address, read in the browser when the link button is pressed.
 PAGE_URL_JS = "(...args) => [...args.slice(0, -1), window.location.href]"
@@ -114,6 +115,18 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
               [ctx.learner, ctx.lang, header.lang_store, header.lang_radio, tabs_layout,
                header.current_tab, header.notice_md, *setup_outputs],
               api_visibility="private", concurrency_limit=None, show_progress="hidden")
+
+    # Pages poll only while a job can bring news; an open page still says it is here every
+    # few minutes, so a learner reading without a job keeps their models (the registry
+    # forgets a learner not seen for its learner_ttl, an hour by default).
+    def still_here(learner, lang, request: gr.Request):
+        try:
+            ctx.registry.touch(learner_key(learner, request, lang))
+        except gr.Error:
+            pass
+    gr.Timer(HEARTBEAT_S).tick(still_here, [ctx.learner, ctx.lang], None,
+                               api_visibility="private", concurrency_limit=None,
+                               show_progress="hidden")
 
     def switch(choice):
         lang = choice if choice in LANGUAGES else ctx.ui_lang

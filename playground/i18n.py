@@ -689,6 +689,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "att.no_snapshots": {"en": "Your job has no attention snapshots yet: they come every few steps.",
                          "zh": "你的任务还没有注意力快照：每隔几步会拍一张。"},
     "att.snapshot": {"en": "Snapshot {i} of {n}, at step {step:,}{loss}.", "zh": "第 {i} / {n} 张快照，第 {step:,} 步{loss}。"},
+    "att.class_run": {"en": "The class run (you have no job of your own):",
+                      "zh": "全班训练（你自己没有任务）："},
     "att.snapshot_loss": {"en": " (validation loss {loss:.3f})", "zh": "（验证损失 {loss:.3f}）"},
     "att.pe_intro": {
         "en": "### Where is a token? Positional encodings\nAttention alone ignores order, so each "

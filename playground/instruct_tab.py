@@ -472,13 +472,14 @@ def build(ctx: AppContext) -> None:
         inspect_inputs = [ctx.lang, dataset_radio, upload_file]
         inspect_btn.click(tab.inspect, inspect_inputs, [inspect_out, inspect_md],
                           api_name="instruct_inspect", concurrency_limit=4)
-        start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="instruct_start",
-                        concurrency_id="instruct-start", concurrency_limit=2)
+        started = start_btn.click(tab.start, who, message_md, inputs_kwargs=setup,
+                                  api_name="instruct_start", concurrency_id="instruct-start",
+                                  concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="instruct_")
         poll_inputs = [*who, simplified_cb, last_key]
         poll_outputs = [loss_plot, status_md, responses_out, chat_picker.dropdown, last_key]
-        timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="instruct_poll")
+        tab.controls.wire_poll(timer, tab.tick, poll_inputs, poll_outputs, "instruct_poll",
+                               wake=[started])
         gr.on([chat_btn.click, instruction_box.submit], tab.chat,
               [*who, chat_picker.dropdown, instruction_box, input_box, new_tokens_sl, simplified_cb],
               [response_box, chat_notice], api_name="instruct_chat",

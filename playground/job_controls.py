@@ -1,5 +1,5 @@
 """What every training tab shares: pause / resume / stop / save, the status lines, and
-the once-a-second poll of the learner's job.
+the once-a-second poll of the learner's job (only while it can bring news).
 
 A tab owns its Start handler (what to train) and how to draw its progress; the rest is
 here, so the Pretrain, spam and instruction tabs behave alike: one job per learner of
@@ -20,6 +20,30 @@ from core.jobs import FailureCause, JobState, JobView, TrainingJob
 from playground.errors import friendly, say
 from playground.i18n import t
 from playground.session import AppContext, learner_key
+
+
+def polling_on() -> gr.Timer:
+    """A page's timer, turned on (after Start, or when a tab opens)."""
+    return gr.Timer(active=True)
+
+
+def poll_while(timer: gr.Timer, tick, news, inputs, outputs, api_name: str, wake=()):
+    """The page's timer asks `tick` for what changed, and stops asking once `news(request,
+    learner, lang, *rest)` says nothing more can come (no job, or one that has ended, drawn
+    as it ended): a room of open pages with nothing running sends no polls. Each event in
+    `wake` (Start, the tab opening) turns the timer on again. Returns the polling handler,
+    for other events that should draw and decide the same way."""
+    def poll(request: gr.Request, learner, lang, *rest):
+        # Decided before drawing: a job that ends in between gets one more, final poll.
+        more = news(request, learner, lang, *rest)
+        return (*tick(request, learner, lang, *rest), gr.Timer(active=more))
+
+    timer.tick(poll, inputs, [*outputs, timer], show_progress="hidden",
+               concurrency_limit=None, api_name=api_name)
+    for event in wake:
+        event.then(polling_on, None, timer, api_visibility="private", show_progress="hidden",
+                   concurrency_limit=None)
+    return poll
 
 
 def cleared() -> str:
@@ -194,6 +218,24 @@ class JobControls:
         if job is None or job.spec.kind != self.kind:
             return None
         return self.polled(job, lang, *extra)
+
+    def has_news(self, request, learner, lang) -> bool:
+        """Whether more can come for this page: the learner has a job of this kind that has
+        not ended (queued, training or paused)."""
+        try:
+            job = self.registry.get(self.owner(learner, request, lang))
+        except gr.Error:
+            return False
+        return job is not None and job.spec.kind == self.kind and job.state.active
+
+    def wire_poll(self, timer: gr.Timer, tick, inputs, outputs, api_name: str, wake=(),
+                  keep=None):
+        """`poll_while` for this tab's jobs: news can come while the learner has a job of
+        this kind that has not ended, or while `keep(*rest)` says so (following the class
+        run)."""
+        def news(request, learner, lang, *rest) -> bool:
+            return self.has_news(request, learner, lang) or bool(keep and keep(*rest))
+        return poll_while(timer, tick, news, inputs, outputs, api_name, wake)
 
     def polled(self, job: TrainingJob, lang, *extra) -> Polled:
         """A job's view and the key that says whether it changed (a queued job's view

@@ -413,17 +413,20 @@ def build(ctx: AppContext) -> None:
         gr.on([w.change for w in setup.values() if w is not prompt_box], tab.describe,
               [ctx.lang], setup_md, inputs_kwargs=setup, api_name="describe",
               trigger_mode="always_last", concurrency_limit=None)
-        start_btn.click(tab.start, who, message_md, inputs_kwargs={"resume": resume_cb, **setup},
-                        api_name="start", concurrency_id="pretrain-start", concurrency_limit=2)
+        started = start_btn.click(tab.start, who, message_md,
+                                  inputs_kwargs={"resume": resume_cb, **setup}, api_name="start",
+                                  concurrency_id="pretrain-start", concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files)
         load_file.upload(tab.load, [*who, load_file], message_md, api_name="load",
                          concurrency_limit=2)
         poll_inputs = [*who, log_cb, simplified_cb, last_key, follow_cb]
         poll_outputs = [loss_plot, status_md, samples_out, last_key]
-        timer.tick(tab.tick, poll_inputs, poll_outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="poll")
-        gr.on([log_cb.change, simplified_cb.change, follow_cb.change], tab.tick, poll_inputs, poll_outputs,
-              show_progress="hidden", api_visibility="private", concurrency_limit=None)
+        # A follower's page keeps asking: the class run is drawn once for all of them.
+        poll = tab.controls.wire_poll(timer, tab.tick, poll_inputs, poll_outputs, "poll",
+                                      wake=[started], keep=lambda *rest: bool(rest[-1]))
+        gr.on([log_cb.change, simplified_cb.change, follow_cb.change], poll, poll_inputs,
+              [*poll_outputs, timer], show_progress="hidden", api_visibility="private",
+              concurrency_limit=None)
         ctx.on_language(tab.story, [ctx.lang, corpus_dd], story_md)
         ctx.on_language(tab.on_sampling, [ctx.lang, corpus_dd, preset_dd], samples_md)
         ctx.on_language(tab.describe, [ctx.lang], setup_md, inputs_kwargs=setup)

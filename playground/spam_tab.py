@@ -224,13 +224,14 @@ def build(ctx: AppContext) -> None:
         ctx.link("threshold", threshold_sl, THRESHOLD)
         ctx.cascade(base_picker.dropdown, tab.on_base, [trainable_radio, steps_num, batch_sl, lr_num])
         who = [ctx.learner, ctx.lang]
-        start_btn.click(tab.start, who, message_md, inputs_kwargs=setup, api_name="spam_start",
-                        concurrency_id="spam-start", concurrency_limit=2)
+        started = start_btn.click(tab.start, who, message_md, inputs_kwargs=setup,
+                                  api_name="spam_start", concurrency_id="spam-start",
+                                  concurrency_limit=2)
         tab.controls.wire(ctx, control_btns, message_md, download_files, api_prefix="spam_")
         poll_outputs = [loss_plot, accuracy_plot, status_md, results_md, confusion_plot,
                         classifier_picker.dropdown, last_key]
-        timer.tick(tab.tick, [*who, last_key], poll_outputs, show_progress="hidden",
-                   concurrency_limit=None, api_name="spam_poll")
+        tab.controls.wire_poll(timer, tab.tick, [*who, last_key], poll_outputs, "spam_poll",
+                               wake=[started])
         classify_inputs = [*who, classifier_picker.dropdown, message_box, threshold_sl]
         # The "why" costs up to classifier.WHY_BUDGET_FLOPS a click: a group of its own, so
         # two long ones at a time share the server's cores and queue no other event.

@@ -14,14 +14,16 @@ is judged by. Not a test (it asserts nothing); run it and read what it prints:
 
 With `--room 30,60`, it measures a room instead, started as a Space starts it
 (`SPACE_ID` set, the instructor token set): for each size, every learner is one light
-session (plain HTTP, its own session hash and learner id) whose Pretrain page polls once
-a second, and who clicks something cheap (/tokenize) every 3 seconds, while 2 learners
-train the CPU demo; once with every page on its own (idle), once with every page
-following the class run (one of the two jobs, marked by the instructor). It prints the
-first answer each new session got (the room arriving at once), then, once all are in,
-click and poll p50/p95 and how many polls answered within the second.
+session (plain HTTP, its own session hash and learner id) whose Pretrain page polls as
+the page's timer does (once a second while a job can bring news: its first poll's answer
+turns the timer off for a learner with no job who is not following), and who clicks
+something cheap (/tokenize) every 3 seconds, while 2 learners train the CPU demo; once
+with every page on its own (idle), once with every page following the class run (one of
+the two jobs, marked by the instructor). It prints the first answer each new session got
+(the room arriving at once), then, once all are in, click and poll p50/p95, how many
+pages kept polling, and how many polls answered within the second.
 
-    python tests/measure_room.py --room 30,60 --seconds 30
+    python tests/measure_room.py --room 30,60,100 --seconds 30
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def first_loss_seconds(client) -> float:
     t0 = time.monotonic()
     start(client)
     while True:
-        plot, _, _ = poll(client)
+        plot = poll(client)[0]
         if isinstance(plot, dict) and plot.get("plot") and '"y":[' in plot["plot"]:
             return time.monotonic() - t0
         time.sleep(0.05)
@@ -113,22 +115,32 @@ def wait_for_status(client, pattern: str, timeout: float = 120) -> str:
     raise RuntimeError(f"no status matching {pattern!r}")
 
 
-async def _call(http, url: str, api: str, data: list, session: str) -> float:
-    """One event through Gradio's plain HTTP API, to its answer; returns seconds
-    (infinite when it failed: a dropped connection, an error event)."""
+async def _call(http, url: str, api: str, data: list, session: str) -> tuple[float, list]:
+    """One event through Gradio's plain HTTP API, to its answer: (seconds, its outputs);
+    infinite seconds when it failed (a dropped connection, an error event)."""
     import httpx
     t0 = time.perf_counter()
     try:
         joined = await http.post(f"{url}gradio_api/call/{api}",
                                  json={"data": data, "session_hash": session})
         event = joined.json()["event_id"]
+        complete = False
         async with http.stream("GET", f"{url}gradio_api/call/{api}/{event}") as stream:
             async for line in stream.aiter_lines():
                 if line.startswith("event: complete"):
-                    return time.perf_counter() - t0
+                    complete, seconds = True, time.perf_counter() - t0
+                elif complete and line.startswith("data:"):
+                    return seconds, json.loads(line[5:])
     except (httpx.HTTPError, KeyError, ValueError):
         pass
-    return float("inf")
+    return float("inf"), []
+
+
+def keeps_polling(outputs: list) -> bool:
+    """What the page's timer does after this poll: its last output turns it off when no
+    news can come for this learner (no job of their own, not following the class run)."""
+    timer = outputs[-1] if outputs else None
+    return not (isinstance(timer, dict) and timer.get("active") is False)
 
 
 async def _learner(http, url: str, index: int, follow: bool, seconds: float, out: dict,
@@ -138,15 +150,22 @@ async def _learner(http, url: str, index: int, follow: bool, seconds: float, out
     session, learner = uuid.uuid4().hex[:11], f"room-learner-{index:04d}"
     await asyncio.sleep(index * 0.997 % 1.0)            # pages opened at different moments
     # A new session is costly (Gradio builds its state): the first answer is counted apart.
-    out["first"].append(await _call(http, url, "poll", [learner, False, False, follow], session))
+    seconds_taken, outputs = await _call(http, url, "poll", [learner, False, False, follow], session)
+    out["first"].append(seconds_taken)
+    polling = keeps_polling(outputs)                    # as the page's timer would
+    out["pages_polling"] += polling
     await ready.wait()                                  # the room is in: steady state from here
     end, next_click = time.monotonic() + seconds, time.monotonic() + (index % 3)
     while time.monotonic() < end:
         tick = time.monotonic()
-        out["poll"].append(await _call(http, url, "poll", [learner, False, False, follow], session))
+        if polling:
+            seconds_taken, outputs = await _call(http, url, "poll",
+                                                 [learner, False, False, follow], session)
+            out["poll"].append(seconds_taken)
+            polling = keeps_polling(outputs)
         if time.monotonic() >= next_click:
-            out["click"].append(await _call(http, url, "tokenize",
-                                            ["hello room", "the-verdict"], session))
+            out["click"].append((await _call(http, url, "tokenize",
+                                             ["hello room", "the-verdict"], session))[0])
             next_click += 3
         await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
 
@@ -172,7 +191,7 @@ def room(sizes: list[int], seconds: float) -> dict:
         teacher.predict(label, api_name="/mark_class")
 
         async def one(n: int, follow: bool) -> dict:
-            out: dict = {"first": [], "poll": [], "click": []}
+            out: dict = {"first": [], "poll": [], "click": [], "pages_polling": 0}
             ready = asyncio.Event()
             limits = httpx.Limits(max_connections=2 * n + 8)
 
@@ -183,11 +202,15 @@ def room(sizes: list[int], seconds: float) -> dict:
             async with httpx.AsyncClient(timeout=120, limits=limits) as http:
                 await asyncio.gather(arrived(), *(_learner(http, url, i, follow, seconds, out,
                                                            ready) for i in range(n)))
+            pages_polling = out.pop("pages_polling")
             failed = sum(x == float("inf") for key in out for x in out[key])
             out = {key: [x for x in values if x != float("inf")] for key, values in out.items()}
+            polls = out["poll"]
             return {"failed": failed, "first_answer": percentiles(out["first"]),
-                    "click": percentiles(out["click"]), "poll": percentiles(out["poll"]),
-                    "polls_within_1s": round(sum(p <= 1 for p in out["poll"]) / len(out["poll"]), 3)}
+                    "click": percentiles(out["click"]), "pages_polling": pages_polling,
+                    "poll": percentiles(polls) if polls else None,
+                    "polls_within_1s": (round(sum(p <= 1 for p in polls) / len(polls), 3)
+                                        if polls else None)}
         for n in sizes:
             for follow in (False, True):
                 name = f"{n}_{'following' if follow else 'idle'}"

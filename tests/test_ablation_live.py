@@ -18,7 +18,7 @@ def poll_until(client, predicate, timeout=600):
     """Poll the lab until `predicate(figure, status, first, second, probe, verdict)`."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        plot, status, first, second, probe, verdict = client.predict(None, api_name="/ablation_poll")
+        plot, status, first, second, probe, verdict, _ = client.predict(None, api_name="/ablation_poll")
         figure = json.loads(plot["plot"]) if isinstance(plot, dict) and plot.get("plot") else None
         last = (figure, status, first, second, probe, verdict)
         if figure is not None and predicate(*last):

@@ -89,3 +89,40 @@ def test_what_the_tab_drew_is_redrawn_after_the_language_switch(demo, tab_id, le
              and isinstance(page.values[b._id], dict)]
     assert len(empty) == {"inside": 0, "embeddings": 2}[tab_id]
     assert all(CJK.search(" ".join(headers)) for headers in empty), empty
+
+
+def test_an_open_page_with_nothing_running_stops_polling(demo):
+    """A room of open pages with nothing running must send no polls: every timer's handler,
+    for a learner without a job, turns its own timer off; a follower of the class run keeps
+    the Pretrain one on (the negative control: the decision reads the page, not a constant)."""
+    page = Page(demo, "idle-learner-key-0001")
+    timers = [b for b in demo.blocks.values() if isinstance(b, gr.Timer)]
+    # One heartbeat every few minutes (a learner reading is still here) is not a poll.
+    beats = [timer for timer in timers if timer.value >= 60]
+    assert len(beats) == 1 and all(not fn.outputs for fn in page.fns(beats[0], "tick"))
+    assert "idle-learner-key-0001" not in demo.registry._seen
+    page.fire(beats[0], "tick")                   # ... and it keeps the learner known
+    assert "idle-learner-key-0001" in demo.registry._seen
+    ticks = [(timer, fn) for timer in timers if timer not in beats
+             for fn in page.fns(timer, "tick")]
+    assert {fn.api_name for _, fn in ticks} >= {"poll", "attention_snapshots", "spam_poll",
+                                                 "instruct_poll", "align_poll", "ablation_poll",
+                                                 "embedding_frames"}
+
+    def timer_after(timer, fn):
+        result = page.call(fn)
+        return result[list(fn.outputs).index(timer)]
+    for timer, fn in ticks:
+        if fn.api_name == "embedding_frames":
+            continue               # it waits a while for a job started in another tab, then rests
+        assert isinstance(timer_after(timer, fn), gr.Timer), fn.api_name
+        assert timer_after(timer, fn).active is False, fn.api_name
+    timer, poll = next((timer, fn) for timer, fn in ticks if fn.api_name == "poll")
+    follow = poll.inputs[-1]
+    assert isinstance(follow, gr.Checkbox)
+    page.values[follow._id] = True
+    assert timer_after(timer, poll).active is True
+    # Start turns a page's timer on again (it may have been turned off before).
+    start = next(fn for fn in demo.fns.values() if fn.api_name == "start")
+    woken = [fn for fn in demo.fns.values() if fn.trigger_after == start._id]
+    assert any(list(fn.outputs) == [timer] for fn in woken)

@@ -216,7 +216,7 @@ def test_api_heatmaps_and_snapshots_during_a_tiny_job(live_app):
         deadline = time.monotonic() + 90
         status = ""
         while time.monotonic() < deadline:
-            _, _, status, _ = client.predict(None, 0, 0, 0, False, api_name="/attention_snapshots")
+            _, _, status, _, _ = client.predict(None, 0, 0, 0, False, api_name="/attention_snapshots")
             if "Snapshot" in status and " of 1," not in status:
                 break
             time.sleep(0.5)

@@ -237,7 +237,7 @@ def test_api_tiny_fine_tune_accuracy_and_classification(live_app):
                                        lr=1e-3, seed=1, api_name="/spam_start")
     deadline, status = time.monotonic() + 120, ""
     while time.monotonic() < deadline:
-        loss, acc, status, results, confusion, _ = client.predict(None, api_name="/spam_poll")
+        loss, acc, status, results, confusion, _, _ = client.predict(None, api_name="/spam_poll")
         if "finished" in status:
             break
         time.sleep(0.5)

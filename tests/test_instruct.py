@@ -197,7 +197,7 @@ def test_api_inspector_tiny_fine_tune_and_chat(live_app):
                                        api_name="/instruct_start")
     deadline, status = time.monotonic() + 150, ""
     while time.monotonic() < deadline:
-        loss, status, responses, picker = client.predict(None, False, api_name="/instruct_poll")
+        loss, status, responses, picker, _ = client.predict(None, False, api_name="/instruct_poll")
         if "finished" in status:
             break
         time.sleep(0.5)

@@ -177,3 +177,31 @@ def test_following_without_a_class_run_says_so(make_tab):
     from playground.pretrain_tab import Pretrain
     tab = make_tab(Pretrain)
     assert tab.tick(None, BOB, "zh", False, False, None, True)[1] == t("class.none", "zh")
+
+
+def test_the_attention_time_lapse_follows_the_class_run_without_a_job_of_ones_own(make_tab):
+    """Bob has no job: the Attention tab's time-lapse shows the class run's snapshots (and
+    keeps polling while it trains); once it ends, his page stops asking."""
+    from playground.attention_tab import AttentionTab
+    from playground.pretrain_tab import Pretrain
+    pretrain = make_tab(Pretrain)
+    registry, lapse = pretrain.registry, AttentionTab(pretrain.ctx)
+    bob = (None, BOB, "en")
+    assert lapse.timelapse(*bob, None, 0, 0, False, None)[2] == t("att.no_job", "en")
+    assert not lapse.lapse_news(*bob)
+    Room(registry).start_class("en", "the-verdict")
+    job = registry.class_job()
+    assert lapse.lapse_news(*bob)
+    status, deadline = "", time.monotonic() + 120
+    while not status.startswith(t("att.class_run", "en")) and time.monotonic() < deadline:
+        out = lapse.timelapse(*bob, None, 0, 0, False, None)
+        status = out[2] if isinstance(out[2], str) else ""
+        time.sleep(0.5)
+    assert status.startswith(t("att.class_run", "en")) and "Snapshot 1 of" in status
+    # A learner with a job of their own sees their own, never the class run.
+    registry.submit(ALICE, TrainingJob(ALICE, spec()))
+    assert not str(lapse.timelapse(None, ALICE, "en", None, 0, 0, False, None)[2]).startswith(
+        t("att.class_run", "en"))
+    job.stop()
+    wait_for(lambda: not job.state.active)
+    assert not lapse.lapse_news(*bob)

@@ -77,3 +77,20 @@ def test_save_clicks_leave_a_few_folders_per_learner(tmp_path, monkeypatch):
     assert all(f.startswith(str(downloads)) for f in files)
     registry.reap_idle(time.monotonic() + 1000)               # the learner leaves
     assert not any(downloads.rglob("*"))
+
+
+def test_a_page_polls_only_while_its_job_can_bring_news(make_tab):
+    """The poll's timer stays on while the learner's job of the tab's kind has not ended:
+    none, another kind's, or an ended one turns it off."""
+    from playground.pretrain_tab import Pretrain
+    from test_jobs import spec, wait_for
+    tab = make_tab(Pretrain)
+    learner = "alice-secret-key-0001"
+    assert not tab.controls.has_news(None, learner, "en")
+    job = TrainingJob(learner, spec())
+    tab.registry.submit(learner, job)
+    assert tab.controls.has_news(None, learner, "en")
+    assert not JobControls(tab.ctx, "classifier").has_news(None, learner, "en")
+    job.stop()
+    wait_for(lambda: not job.state.active)
+    assert not tab.controls.has_news(None, learner, "en")

@@ -17,7 +17,7 @@ def poll_until(client, predicate, timeout=90):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        plot, status, samples = client.predict(None, False, False, api_name="/poll")
+        plot, status, samples, _ = client.predict(None, False, False, api_name="/poll")
         if isinstance(plot, dict) and plot.get("plot"):
             last = (plot, status, samples)
             if predicate(*last):
@@ -50,7 +50,7 @@ def test_a_second_learner_sees_only_their_own_job(live_app):
     alice.predict(None, **start_kwargs(*TINY_ARGS, 100_000, 3e-3, 1, "", False),
                   api_name="/start")
     try:
-        _, status, _ = bob.predict(None, False, False, api_name="/poll")
+        _, status, _, _ = bob.predict(None, False, False, api_name="/poll")
         assert "No training yet" in status
     finally:
         alice.predict(None, api_name="/stop")
