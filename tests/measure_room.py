@@ -6,8 +6,8 @@ is judged by. Not a test (it asserts nothing); run it and read what it prints:
 
 1. latency of a trivial call (/tokenize) from 8 sessions, each about once a second,
    while 2 learners train the CPU demo; and 8 sessions calling in a tight loop, idle;
-2. the 9th and 10th learner pressing Start: what they see, and how long until their
-   job starts by itself once a slot frees;
+2. the 3rd and 4th learner pressing Start (2 train at a time): what they see, and how
+   long until the 3rd's job starts by itself once a slot frees;
 3. seconds from Start to the first loss point;
 4. the server's resident memory after 5 and after 20 learners have trained briefly and left;
 5. training tokens/s of one CPU-demo job, as its status reports it.
@@ -244,13 +244,13 @@ def main() -> int:
         tps = re.search(r"([\d,]+) tokens/s", status)
         results["job_tokens_per_s_while_room_calls"] = int(tps.group(1).replace(",", "")) if tps else None
 
-        ninth, tenth = Client(url, verbose=False), Client(url, verbose=False)
-        results["ninth_sees"], results["tenth_sees"] = start(ninth), start(tenth)
+        third, fourth = Client(url, verbose=False), Client(url, verbose=False)
+        results["third_sees"], results["fourth_sees"] = start(third), start(fourth)
         t0 = time.monotonic()
         trainers[0].predict(None, api_name="/stop")
-        wait_for_status(ninth, r"training")
-        results["ninth_starts_after_a_stop_s"] = round(time.monotonic() - t0, 2)
-        for client in (trainers[1], ninth, tenth):
+        wait_for_status(third, r"training")
+        results["third_starts_after_a_stop_s"] = round(time.monotonic() - t0, 2)
+        for client in (trainers[1], third, fourth):
             client.predict(None, api_name="/stop")
 
         alone = Client(url, verbose=False)

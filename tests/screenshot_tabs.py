@@ -6,6 +6,9 @@ proof is in the pictures); run it and look at test-output/tab-*-{en,zh}.png:
     python tests/screenshot_tabs.py --no-shots
     python tests/screenshot_tabs.py --tabs inside embeddings    # only these tabs' pictures
 
+An open page with nothing running is then watched for 10 s: the events it sends a
+second (its timers' polls) are printed as idle_events_per_s.
+
 Page weight counts every request the page made until it was interactive (all must go to
 127.0.0.1) and the bytes of their responses. "In its language" is when every label is in
 the page's language (at once for the language the server built the page in; after the
@@ -33,7 +36,9 @@ from playground.i18n import t  # noqa: E402
 
 TABS = (("tokenizer", "tok.tab"), ("pretrain", "pre.tab"), ("sampling", "samp.tab"),
         ("attention", "att.tab"), ("inside", "inside.tab"), ("embeddings", "emb.tab"),
-        ("spam", "spam.tab"), ("instruct", "ins.tab"), ("gd-lab", "gd.tab"))
+        ("ablation", "abl.tab"), ("spam", "spam.tab"), ("instruct", "ins.tab"),
+        ("align", "dpo.tab"), ("gd-lab", "gd.tab"))
+IDLE_S = 10           # how long an open page with nothing running is watched for polls
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 # The page's text unchanged for 2 s (the tab's views have drawn), or 30 s have passed.
 STABLE_JS = """() => new Promise(done => {
@@ -75,6 +80,12 @@ def measure(url: str, lang: str, shots: bool, tabs: tuple = TABS) -> dict:
                   "seconds_to_interactive": round(interactive, 2),
                   "requests": len(requests), "bytes": sum(sizes),
                   "outside_requests": outside_requests(requests)}
+        # An open page with nothing running should send nothing (its timers are off).
+        page.wait_for_timeout(3000)                  # the opening's own events settle
+        before = len(requests)
+        page.wait_for_timeout(IDLE_S * 1000)
+        weight["idle_events_per_s"] = round(
+            sum("/queue/join" in u for u in requests[before:]) / IDLE_S, 2)
         if shots:
             for tab_id, key in tabs:
                 page.get_by_role("tab", name=t(key, lang), exact=True).first.click()
