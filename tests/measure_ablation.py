@@ -45,14 +45,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 if (HERE.parent.parent / "shared" / "data").is_dir():
     os.environ.setdefault("LLM_PLAYGROUND_DATA", str(HERE.parent.parent / "shared" / "data"))
-OWN_RUNS = None if os.environ.get("LLM_PLAYGROUND_RUNS") else tempfile.mkdtemp(prefix="ablation-")
-if OWN_RUNS:                 # the jobs' checkpoints go to a folder of this run's own
-    os.environ["LLM_PLAYGROUND_RUNS"] = OWN_RUNS
 
 from core.ablation import PAIRINGS, SECOND, pair_verdict  # noqa: E402
 from core.ablation_job import MAX_PAIR_STEPS, pair_spec  # noqa: E402
 from core.corpora import load_corpus  # noqa: E402
-from core.jobs import JobBusy, JobRegistry, JobSpec, JobTooBig, TrainingJob, warm_up  # noqa: E402
+from core.jobs import (RUNS_ENV, JobBusy, JobRegistry, JobSpec, JobTooBig, TrainingJob,  # noqa: E402
+                       warm_up)
 from core.pretraining import model_config_for, story_for, tokenizer_for, train_config_for  # noqa: E402
 
 CORPORA = ("the-verdict", "tiny-shakespeare")
@@ -246,6 +244,9 @@ def main() -> int:
           f"({total:.0f} s, {SETUP_S} s a job for setup"
           + (", plus the step budgets' own time" if END in args.seconds else "") + ")",
           flush=True)
+    own_runs = None if os.environ.get(RUNS_ENV) else tempfile.mkdtemp(prefix="ablation-")
+    if own_runs:             # the jobs' checkpoints: a folder of this run's own (set before
+        os.environ[RUNS_ENV] = own_runs     # the job processes' server starts)
     warm_up()
     registry = JobRegistry(max_running=1)
     results, alone_cache = [], {}
@@ -259,8 +260,8 @@ def main() -> int:
                       file=sys.stderr, flush=True)
     finally:
         registry.shutdown()
-        if OWN_RUNS:
-            shutil.rmtree(OWN_RUNS, ignore_errors=True)
+        if own_runs:
+            shutil.rmtree(own_runs, ignore_errors=True)
     report(results)
     print(f"\n{time.monotonic() - began:.0f} s in all")
     if args.json:
