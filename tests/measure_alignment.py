@@ -23,8 +23,10 @@ Each stage is built as its tab builds it, from the same core functions and defau
    evaluation of the alignment job computes), and the job's own step-0 evaluation.
 5. Alignment with the tab's defaults (β, steps, batch, learning rate, seed), read at each
    of `--marks` seconds after it was submitted: the newest evaluation's five-character
-   share, preference accuracy and margin on the evaluation pairs. Then Stop: the final
-   evaluation (every evaluation pair) and the poems for 3 titles, before and after.
+   share, preference accuracy and margin on the evaluation pairs (a periodic evaluation
+   reads 32 of them). Then Stop: the kept model evaluated by the alignment objective's
+   own final evaluation (every evaluation pair), and the poems for 3 titles, before and
+   after.
 Seconds depend on the machine and what else it runs: say so when you quote them. The
 alignment job ends by itself at its step budget (the tab's 200 steps may take less than
 the first mark on a quiet machine); a mark after that reads its end.
@@ -52,6 +54,8 @@ from core.dpo import (DEFAULT_BETA, five_character_share, is_five_character_answ
 from core.instruct import (TRAINING as INSTRUCT_TRAINING, instruction_task,  # noqa: E402
                            tang_instruction_split, whole_tang_items)
 from core.jobs import RUNS_ENV, JobRegistry, JobSpec, TrainingJob, warm_up  # noqa: E402
+from core.jobs.objective_table import make_objective  # noqa: E402
+from core.objectives import ObjectiveContext  # noqa: E402
 from core.pretraining import DEFAULT_STORIES, story_for, story_spec  # noqa: E402
 from core.runtime import pick_device  # noqa: E402
 
@@ -119,11 +123,25 @@ def instruct(registry: JobRegistry, base, seconds: float) -> tuple[dict, object]
 
 
 def eval_reading(info) -> dict:
-    m = info.metrics
-    return {"eval_step": info.step, "five_share": m.get("five_share"),
-            "val_accuracy": m.get("val_accuracy"), "val_margin": m.get("val_margin"),
-            "train_accuracy": m.get("train_accuracy"), "train_margin": m.get("train_margin"),
-            "val_chosen_logprob": m.get("val_chosen_logprob"), "val_loss": info.val_loss}
+    return {"eval_step": info.step, **readings(info.metrics), "val_loss": info.val_loss}
+
+
+def readings(m: dict) -> dict:
+    return {k: m.get(k) for k in ("five_share", "val_accuracy", "val_margin", "train_accuracy",
+                                  "train_margin", "val_chosen_logprob")}
+
+
+def full_evaluation(spec: JobSpec, base, after) -> dict:
+    """The alignment objective's own final evaluation of the kept model against its base,
+    here: every evaluation pair (a stop that lands on an evaluation step is not evaluated
+    again in the job, and a periodic evaluation reads only some of them)."""
+    objective = make_objective(ObjectiveContext(spec.task, spec.tokenizer,
+                                                spec.model_cfg.context_length,
+                                                extras={"reference": base.model}))
+    device = next(after.model.parameters()).device
+    cfg = spec.train_cfg
+    return readings(objective.evaluate(after.model, device, cfg.batch_size, cfg.eval_batches,
+                                       final=True))
 
 
 def align(registry: JobRegistry, base, marks: list[float], steps: int | None = None) -> dict:
@@ -171,7 +189,7 @@ def align(registry: JobRegistry, base, marks: list[float], steps: int | None = N
     after = newest_model(registry, job)
     after_poems = write_poems(after.model, tokenizer, titles, seed)
     out["after"] = {"step": after.step, "five_share": five_character_share(after_poems),
-                    "poems": after_poems}
+                    "poems": after_poems, "evaluation": full_evaluation(spec, base, after)}
     return out
 
 
@@ -232,10 +250,15 @@ def report(r: dict) -> None:
               f"{_num(m['val_chosen_logprob'])}")
     end = al["end"]
     how = "ended by itself" if end["state"] == "finished" else "stopped after the last mark"
+    full = al["after"]["evaluation"]
     print(f"-- {end['state']} at step {end['step']}, {end['seconds']} s after the start ({how}); "
-          f"final evaluation (all evaluation pairs): five-character share {_pct(end['five_share'])}, "
-          f"evaluation preference accuracy {_pct(end['val_accuracy'])}, margin "
-          f"{_num(end['val_margin'])}")
+          f"the job's last evaluation (step {end['eval_step']}): five-character share "
+          f"{_pct(end['five_share'])}, evaluation preference accuracy {_pct(end['val_accuracy'])}, "
+          f"margin {_num(end['val_margin'])}")
+    print(f"-- the kept model (step {al['after']['step']}) on all {p['fit_eval']} evaluation pairs: "
+          f"preference accuracy {_pct(full['val_accuracy'])}, margin {_num(full['val_margin'])}, "
+          f"chosen log-prob {_num(full['val_chosen_logprob'])}; five-character share "
+          f"{_pct(full['five_share'])}")
     print(f"== before / after (step {al['after']['step']}): five-character share "
           f"{_pct(before['five_share'])} → {_pct(al['after']['five_share'])}")
     for title, b, a in list(zip(al["titles"], before["poems"], al["after"]["poems"]))[:SHOWN_TITLES]:
