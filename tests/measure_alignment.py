@@ -56,6 +56,7 @@ from core.instruct import (TRAINING as INSTRUCT_TRAINING, instruction_task,  # n
 from core.jobs import RUNS_ENV, JobRegistry, JobSpec, TrainingJob, warm_up  # noqa: E402
 from core.jobs.objective_table import make_objective  # noqa: E402
 from core.objectives import ObjectiveContext  # noqa: E402
+from core.poetry import has_classical_shape  # noqa: E402
 from core.pretraining import DEFAULT_STORIES, story_for, story_spec  # noqa: E402
 from core.runtime import pick_device  # noqa: E402
 
@@ -171,6 +172,7 @@ def align(registry: JobRegistry, base, marks: list[float], steps: int | None = N
         while time.monotonic() - began < mark and job.view().state.active:
             time.sleep(0.2)
         view = job.view()
+        print(f"alignment at {mark:g} s: step {view.step}", file=sys.stderr, flush=True)
         if not view.evals:
             out["marks"][mark] = {"step": view.step, "state": view.state.value}
             continue
@@ -182,7 +184,6 @@ def align(registry: JobRegistry, base, marks: list[float], steps: int | None = N
                               "poems": poems}
         if view.evals[0].step == 0:
             out["before"]["job_step0"] = eval_reading(view.evals[0])
-        print(f"alignment at {mark:g} s: step {view.step}", file=sys.stderr, flush=True)
     view = stop(registry, job)
     out["end"] = {"step": view.step, "state": view.state.value, "reason": view.reason,
                   "seconds": round(time.monotonic() - began, 1), **eval_reading(view.evals[-1])}
@@ -206,6 +207,13 @@ def measure(pretrain_s: float, instruct_s: float, marks: list[float],
         return {"pretrain": pre, "instruct": ins, "align": align(registry, tuned, marks, align_steps)}
     finally:
         registry.shutdown()
+
+
+def in_shape(poem: str) -> bool:
+    """A five-character answer whose every line is two clauses of five closed by ， and 。
+    (the tutorial's test counts any 12-character line: punctuation runs pass it)."""
+    return is_five_character_answer(poem) and all(
+        has_classical_shape(line) for line in poem.strip("\n").split("\n"))
 
 
 def _pct(x) -> str:
@@ -241,13 +249,14 @@ def report(r: dict) -> None:
         if "eval_step" not in m:
             print(f"-- {mark:g} s: step {m['step']} ({m['state']}), no evaluation yet")
             continue
-        ended = "" if m["state"] == "running" else ", the run had ended: its end"
+        ended = "" if m["state"] == "running" else ", ended before this mark"
         print(f"-- {mark:g} s: step {m['step']} ({m['state']}{ended}), "
               f"evaluation of step {m['eval_step']}: "
               f"five-character share {_pct(m['five_share'])}, evaluation preference accuracy "
               f"{_pct(m['val_accuracy'])}, margin {_num(m['val_margin'])} (training: "
               f"{_pct(m['train_accuracy'])}, {_num(m['train_margin'])}); chosen log-prob "
-              f"{_num(m['val_chosen_logprob'])}")
+              f"{_num(m['val_chosen_logprob'])}; {m['pair_draws']} pairs drawn "
+              f"({m['pair_draws'] / p['fit_train']:.1f}× the training pairs)")
     end = al["end"]
     how = "ended by itself" if end["state"] == "finished" else "stopped after the last mark"
     full = al["after"]["evaluation"]
@@ -259,8 +268,11 @@ def report(r: dict) -> None:
           f"preference accuracy {_pct(full['val_accuracy'])}, margin {_num(full['val_margin'])}, "
           f"chosen log-prob {_num(full['val_chosen_logprob'])}; five-character share "
           f"{_pct(full['five_share'])}")
+    shaped = [sum(map(in_shape, poems)) for poems in (before["poems"], al["after"]["poems"])]
     print(f"== before / after (step {al['after']['step']}): five-character share "
-          f"{_pct(before['five_share'])} → {_pct(al['after']['five_share'])}")
+          f"{_pct(before['five_share'])} → {_pct(al['after']['five_share'])}; of the "
+          f"{len(al['titles'])} poems, every line 五言 with ， and 。 in place: "
+          f"{shaped[0]} → {shaped[1]}")
     for title, b, a in list(zip(al["titles"], before["poems"], al["after"]["poems"]))[:SHOWN_TITLES]:
         print(f"-- {title}")
         for name, poem in (("before", b), ("after", a)):
