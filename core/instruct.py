@@ -22,15 +22,29 @@ from dataclasses import dataclass
 
 import torch
 
-from core.corpora import TANG_INP, TANG_INS, TANG_INSTRUCTION, TANG_RES, decode_upload
+from core.corpora import (TANG_INP, TANG_INS, TANG_INSTRUCTION, TANG_RES, decode_upload,
+                          tang_instructions)
 from core.generate import eval_mode, generate
 from core.loss import IGNORE_INDEX, lm_loss
 from core.objectives import NextTokenObjective, ObjectiveContext, Sample, Task, batch_generator
 from core.tokenizer import Tokenizer
+from core.train import TrainConfig
 
 RESPONSE = "\n\n### Response:\n"
 MAX_ITEMS = 20_000
 MAX_FIELD_CHARS = 5_000
+TANG_TRAIN_ITEMS = 5_000           # poems that fit the context, of the tutorial's 12,752 items
+# A fine-tune's default settings, by where its base comes from.
+TRAINING = {
+    # The book: GPT-2, AdamW lr 5e-5, batch 8, 2 epochs over 935 items.
+    "gpt2": TrainConfig(max_steps=234, batch_size=8, lr=5e-5, warmup_steps=0, min_lr_ratio=1.0,
+                        eval_every=25, eval_batches=2, sample_every=25, sample_tokens=80),
+    # A model pretrained here (a Tang story's, say).
+    "pretrained": TrainConfig(max_steps=300, batch_size=8, lr=5e-4, warmup_steps=20,
+                              eval_every=25, eval_batches=2, sample_every=50, sample_tokens=80),
+    "scratch": TrainConfig(max_steps=600, batch_size=16, lr=1e-3, warmup_steps=30,
+                           eval_every=50, eval_batches=2, sample_every=100, sample_tokens=80),
+}
 
 
 # ----- the book's format -------------------------------------------------------------------
@@ -123,6 +137,27 @@ def split_tang_item(text: str) -> tuple[str, str]:
 def tang_title(prompt: str) -> str:
     match = re.search(re.escape(TANG_INP) + "(.*)" + re.escape(TANG_RES), prompt, re.S)
     return match.group(1) if match else prompt
+
+
+def tang_instruction_split() -> tuple[list, list, list]:
+    """The tutorial's instruction items as (prompt, poem) pairs: (training, validation,
+    test), its evaluation items halved into validation and test."""
+    train, held_out = tang_instructions()
+    train, held_out = [split_tang_item(x) for x in train], [split_tang_item(x) for x in held_out]
+    half = len(held_out) // 2
+    return train, held_out[:half], held_out[half:]
+
+
+def whole_tang_items(train: list[tuple[str, str]], val: list[tuple[str, str]],
+                     tokenizer: Tokenizer, context_length: int) -> tuple[list, list, int]:
+    """What a Tang fine-tune trains and validates on: only the poems the context holds
+    whole (a poem cut in half teaches nothing), at most `TANG_TRAIN_ITEMS` for training;
+    if no validation poem fits, the first three as they are. Returns (training,
+    validation, how many training poems fit)."""
+    fits = lambda pairs: [pair for pair in pairs  # noqa: E731
+                          if len(tokenizer.encode(pair[0] + pair[1])) < context_length]
+    whole = fits(train)
+    return whole[:TANG_TRAIN_ITEMS], fits(val) or val[:3], len(whole)
 
 
 # ----- batches -----------------------------------------------------------------------------

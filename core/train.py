@@ -175,6 +175,13 @@ class TrainConfig:
         """A copy with some fields changed (and checked again)."""
         return dataclasses.replace(self, **changes)
 
+    def with_settings(self, steps: int, batch_size: int, lr: float, seed: int) -> "TrainConfig":
+        """These defaults with a learner's steps, batch, peak learning rate and seed: the
+        warm-up stays within a tenth of the run and the run is evaluated at least once."""
+        return self.replace(max_steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+                            warmup_steps=min(self.warmup_steps, steps // 10),
+                            eval_every=min(self.eval_every, steps))
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from core.alignment import TRAINING, alignment_pairs, alignment_spec
-from core.dpo import DEFAULT_BETA, is_five_character_answer, write_poems
+from core.dpo import DEFAULT_BETA, five_character_share, is_five_character_answer, write_poems
 from core.instruct import tang_prompt
 from core.jobs import TrainingJob
 from core.runtime import pick_device
@@ -189,9 +189,8 @@ class AlignTab(TrainingTab):
         show = lambda text: shown(text, tok, bool(simplified))  # noqa: E731
         rows = [(show(title), show(b), is_five_character_answer(b), show(a), is_five_character_answer(a))
                 for title, b, a in zip(titles, before_poems, after_poems)]
-        share = lambda poems: sum(map(is_five_character_answer, poems)) / len(poems)  # noqa: E731
-        summary = t("dpo.compare_summary", lang, before=share(before_poems), after=share(after_poems),
-                    n=len(titles), seed=seed)
+        summary = t("dpo.compare_summary", lang, before=five_character_share(before_poems),
+                    after=five_character_share(after_poems), n=len(titles), seed=seed)
         return before_after_html(rows, lang), summary
 
 

@@ -149,6 +149,4 @@ class TrainingSettings:
 
     def apply(self, cfg):
         """A TrainConfig with these settings (warm-up and evaluation within the run)."""
-        return cfg.replace(max_steps=self.steps, batch_size=self.batch, lr=self.lr, seed=self.seed,
-                           warmup_steps=min(cfg.warmup_steps, self.steps // 10),
-                           eval_every=min(cfg.eval_every, self.steps))
+        return cfg.with_settings(self.steps, self.batch, self.lr, self.seed)

@@ -22,12 +22,12 @@ import gradio as gr
 import torch
 
 from core.config import GPTConfig
-from core.corpora import corpus_tokenizer, read_upload, tang_instructions
+from core.corpora import corpus_tokenizer, read_upload
 from core.generate import generate_stream
-from core.instruct import (custom_collate_fn, encode_items, judge_prompt, prompt_and_response,
-                           read_instruction_upload, book_instruction_data, respond,
-                           split_book_data, split_tang_item, tang_prompt, tang_title,
-                           word_overlap_f1, instruction_task)
+from core.instruct import (TRAINING, custom_collate_fn, encode_items, judge_prompt,
+                           prompt_and_response, read_instruction_upload, book_instruction_data,
+                           respond, split_book_data, tang_instruction_split, tang_prompt,
+                           tang_title, whole_tang_items, word_overlap_f1, instruction_task)
 from core.jobs import JobSpec, TrainingJob
 from core.judge import JudgeError, score
 from core.pretrained import GPT2_SOURCES
@@ -52,18 +52,8 @@ NEW_TOKENS = Range(1, 400, 100)
 TEST_ITEMS = Range(1, 200, 5)
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_INSTRUCTION_CHARS = 2_000
-TANG_TRAIN_ITEMS = 5_000           # poems that fit the context, of the tutorial's 12,752 items
 SCRATCH_CONFIG = GPTConfig(vocab_size=2, context_length=256, emb_dim=128, n_heads=4,
                            n_layers=3, drop_rate=0.0)
-TRAINING = {
-    # The book: GPT-2, AdamW lr 5e-5, batch 8, 2 epochs over 935 items.
-    "gpt2": TrainConfig(max_steps=234, batch_size=8, lr=5e-5, warmup_steps=0, min_lr_ratio=1.0,
-                        eval_every=25, eval_batches=2, sample_every=25, sample_tokens=80),
-    "pretrained": TrainConfig(max_steps=300, batch_size=8, lr=5e-4, warmup_steps=20,
-                              eval_every=25, eval_batches=2, sample_every=50, sample_tokens=80),
-    "scratch": TrainConfig(max_steps=600, batch_size=16, lr=1e-3, warmup_steps=30,
-                           eval_every=50, eval_batches=2, sample_every=100, sample_tokens=80),
-}
 
 
 @dataclass
@@ -80,11 +70,8 @@ class Dataset:
 
 def load_dataset(name: str, upload, lang) -> Dataset:
     if name == TANG:
-        train, val = tang_instructions()
-        train = [split_tang_item(x) for x in train]
-        val = [split_tang_item(x) for x in val]
-        test = val[len(val) // 2:]
-        return Dataset(TANG, train, val[:len(val) // 2], test,
+        train, val, test = tang_instruction_split()
+        return Dataset(TANG, train, val, test,
                        [{"title": tang_title(p), "output": r} for p, r in test], tang=True)
     if name == UPLOAD:
         if upload is None:
@@ -206,14 +193,12 @@ class InstructTab(TrainingTab):
             base_label = picked.label
         train, val = dataset.train, dataset.val
         if dataset.tang:                 # a poem cut in half teaches nothing: keep whole ones
-            fits = lambda pairs: [pair for pair in pairs  # noqa: E731
-                                  if len(tokenizer.encode(pair[0] + pair[1])) < model_cfg.context_length]
-            train, val = fits(dataset.train), fits(dataset.val) or dataset.val[:3]
+            train, val, whole = whole_tang_items(dataset.train, dataset.val, tokenizer,
+                                                 model_cfg.context_length)
             if not train:
                 raise gr.Error(t("ins.err.context", lang, context=model_cfg.context_length))
-            notices.append(t("ins.notice.dropped", lang, n=len(dataset.train) - len(train),
+            notices.append(t("ins.notice.dropped", lang, n=len(dataset.train) - whole,
                              total=len(dataset.train), context=model_cfg.context_length))
-            train = train[:TANG_TRAIN_ITEMS]
         train_cfg = setup.training.apply(_defaults(setup.base))
         task = instruction_task(train, val, tokenizer, model_cfg.context_length,
                                 setup.mask_instruction, max_new_tokens=train_cfg.sample_tokens)

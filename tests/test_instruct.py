@@ -10,7 +10,7 @@ import torch
 
 from core.instruct import (EncodedItem, check_instruction_data, custom_collate_fn, format_input,
                            read_instruction_upload, split_book_data, split_tang_item, tang_prompt,
-                           word_overlap_f1)
+                           whole_tang_items, word_overlap_f1)
 
 
 def _instruct_start(tab, learner, *values):
@@ -60,6 +60,23 @@ def test_the_books_split_sizes(data_dir):
 def test_tang_items_split_at_the_response():
     prompt, poem = split_tang_item(tang_prompt("靜夜思") + "牀前明月光，疑是地上霜。")
     assert prompt == "<INS>請用以下題目寫一首詩<INP>靜夜思<RES>" and poem == "牀前明月光，疑是地上霜。"
+
+
+def test_a_tang_fine_tune_keeps_only_whole_poems_and_counts_them(monkeypatch):
+    """Catches a poem cut at the context (or one exactly as long as it: its end-of-text
+    would not fit), the cap counted as poems that did not fit, and an empty validation."""
+    from core.tokenizer import CharTokenizer
+    import core.instruct as instruct
+    tok = CharTokenizer.from_text(tang_prompt("題") + "一二三四五六七八九十，。\0", name="tang-test")
+    prompt = tang_prompt("題")
+    n = len(tok.encode(prompt))
+    short, exact, long = (prompt, "一二"), (prompt, "一" * 3), (prompt, "一" * 9)
+    monkeypatch.setattr(instruct, "TANG_TRAIN_ITEMS", 2)
+    train, val, whole = whole_tang_items([short, exact, long, short, short], [long, long, long, long],
+                                         tok, n + 3)
+    assert train == [short, short] and whole == 3      # 3 fit; the cap keeps 2
+    assert val == [long, long, long]                   # none fits: the first three as they are
+    assert whole_tang_items([], [short, exact], tok, n + 3)[1] == [short]
 
 
 def test_tang_parts_split_90_10(data_dir):

@@ -39,6 +39,18 @@ def make_trainer(setup, steps=40, callbacks=None, **kwargs):
     return pretraining_trainer(model, tok, train_ids, val_ids, tcfg, callbacks=callbacks, **kwargs)
 
 
+def test_a_learners_settings_keep_the_warm_up_and_the_evaluations_within_the_run():
+    """A short run from long defaults: a warm-up longer than the run is refused by
+    TrainConfig, and an `eval_every` past the end would never evaluate."""
+    defaults = TrainConfig(max_steps=200, batch_size=8, lr=5e-4, warmup_steps=10, eval_every=20)
+    short = defaults.with_settings(5, 2, 1e-3, 7)
+    assert (short.max_steps, short.batch_size, short.lr, short.seed) == (5, 2, 1e-3, 7)
+    assert (short.warmup_steps, short.eval_every) == (0, 5)
+    long = defaults.with_settings(5000, 8, 5e-4, 123)
+    assert (long.warmup_steps, long.eval_every) == (10, 20)       # the defaults' own
+    assert defaults.with_settings(200, 8, 5e-4, 123) == defaults
+
+
 def test_loss_falls_on_a_tiny_corpus(setup):
     evals = []
     result = make_trainer(setup, 60, TrainCallbacks(on_eval=evals.append)).run()
