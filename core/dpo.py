@@ -38,7 +38,7 @@ from core.generate import eval_mode
 from core.instruct import EncodedItem, custom_collate_fn, encode_items, respond, tang_prompt
 from core.loss import IGNORE_INDEX
 from core.objectives import ObjectiveContext, Sample, Task, batch_generator, stream_seed
-from core.poetry import is_five_character_poem
+from core.poetry import has_five_character_shape
 from core.tokenizer import Tokenizer
 
 DEFAULT_BETA = 0.1                 # the paper's usual strength
@@ -156,10 +156,13 @@ def pair_fits(tokenizer: Tokenizer, context_length: int):
 # ----- the poems it writes ------------------------------------------------------------------
 
 def is_five_character_answer(poem: str) -> bool:
-    """A written answer is a five-character poem: at least one line, each 12 characters
-    (`is_five_character_poem`, the tutorial's test)."""
+    """A written answer is a five-character poem: at least one line, each two clauses of
+    five characters closed by ， and 。 The tutorial's 12-character test
+    (`is_five_character_poem`) picks the pairs from real poems; a model's own answer is
+    held to the shape itself, since a drifting model writes lines of punctuation that
+    are 12 characters long."""
     lines = poem.strip("\n").split("\n")
-    return bool(poem.strip()) and is_five_character_poem(lines)
+    return bool(poem.strip()) and all(map(has_five_character_shape, lines))
 
 
 def five_character_share(poems: list[str]) -> float:

@@ -26,6 +26,7 @@ _CLAUSE = f"[^{re.escape(_NOT_IN_CLAUSE)}]"
 _CLASSICAL_LINE = re.compile(
     f"(?:{_CLAUSE}{{5}}{CLAUSE_END}{_CLAUSE}{{5}}{COUPLET_END}"
     f"|{_CLAUSE}{{7}}{CLAUSE_END}{_CLAUSE}{{7}}{COUPLET_END})")
+_FIVE_LINE = re.compile(f"{_CLAUSE}{{5}}{CLAUSE_END}{_CLAUSE}{{5}}{COUPLET_END}")
 POEM_END = "\n\n"
 
 
@@ -33,6 +34,12 @@ def is_five_character_poem(paragraphs: list[str]) -> bool:
     """True when every line is 12 characters long (5 + "，" + 5 + "。"), the tutorial's
     test for a five-character poem (a poem with no lines passes, as in the tutorial)."""
     return all(len(line) == 12 for line in paragraphs)
+
+
+def has_five_character_shape(line: str) -> bool:
+    """True for one five-character couplet: two clauses of five characters, closed by ，
+    and 。 (stricter than the 12-character test, which a line of punctuation passes)."""
+    return _FIVE_LINE.fullmatch(line) is not None
 
 
 def has_classical_shape(line: str) -> bool:

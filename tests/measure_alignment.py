@@ -56,7 +56,6 @@ from core.instruct import (TRAINING as INSTRUCT_TRAINING, instruction_task,  # n
 from core.jobs import RUNS_ENV, JobRegistry, JobSpec, TrainingJob, warm_up  # noqa: E402
 from core.jobs.objective_table import make_objective  # noqa: E402
 from core.objectives import ObjectiveContext  # noqa: E402
-from core.poetry import has_classical_shape  # noqa: E402
 from core.pretraining import DEFAULT_STORIES, story_for, story_spec  # noqa: E402
 from core.runtime import pick_device  # noqa: E402
 
@@ -209,13 +208,6 @@ def measure(pretrain_s: float, instruct_s: float, marks: list[float],
         registry.shutdown()
 
 
-def in_shape(poem: str) -> bool:
-    """A five-character answer whose every line is two clauses of five closed by ， and 。
-    (the tutorial's test counts any 12-character line: punctuation runs pass it)."""
-    return is_five_character_answer(poem) and all(
-        has_classical_shape(line) for line in poem.strip("\n").split("\n"))
-
-
 def _pct(x) -> str:
     return "–" if x is None else f"{x:.0%}"
 
@@ -268,11 +260,8 @@ def report(r: dict) -> None:
           f"preference accuracy {_pct(full['val_accuracy'])}, margin {_num(full['val_margin'])}, "
           f"chosen log-prob {_num(full['val_chosen_logprob'])}; five-character share "
           f"{_pct(full['five_share'])}")
-    shaped = [sum(map(in_shape, poems)) for poems in (before["poems"], al["after"]["poems"])]
     print(f"== before / after (step {al['after']['step']}): five-character share "
-          f"{_pct(before['five_share'])} → {_pct(al['after']['five_share'])}; of the "
-          f"{len(al['titles'])} poems, every line 五言 with ， and 。 in place: "
-          f"{shaped[0]} → {shaped[1]}")
+          f"{_pct(before['five_share'])} → {_pct(al['after']['five_share'])}")
     for title, b, a in list(zip(al["titles"], before["poems"], al["after"]["poems"]))[:SHOWN_TITLES]:
         print(f"-- {title}")
         for name, poem in (("before", b), ("after", a)):

@@ -13,6 +13,7 @@ from core.dpo import (DEFAULT_BETA, PreferenceAlignment, collate_pairs, compute_
                       is_five_character_answer, pair_fits, pair_logprobs, preference_accuracy,
                       preference_alignment, preference_task, write_poems)
 from core.instruct import tang_prompt
+from core.poetry import is_five_character_poem
 from core.model import GPTModel, fresh_model
 from core.objectives import ObjectiveContext
 from core.tokenizer import CharTokenizer
@@ -133,6 +134,10 @@ def test_the_five_character_detector_on_hand_made_poems():
     assert not is_five_character_answer("\n".join(MIXED))                # one line too long
     assert not is_five_character_answer("")                               # no poem at all
     assert not is_five_character_answer(FIVE[0] + "\n\n" + FIVE[1])       # a broken line
+    # 12 characters, but punctuation where the characters go: the tutorial's test passes it
+    assert is_five_character_poem(["。襃。畧。駒，。朓，，。"])
+    assert not is_five_character_answer("。襃。畧。駒，。朓，，。")
+    assert is_five_character_answer("□□□□□，山月照□□。")                   # unknown characters count
     assert five_character_share(["\n".join(FIVE), "\n".join(SEVEN)]) == 0.5
 
 
