@@ -18,7 +18,7 @@ import gradio as gr
 
 from playground.i18n import LANGUAGES, t
 from playground.language import TextSwitch, quiet_redraw, start_language
-from playground.links import LANG, TabEntry, link_for, read_lang, read_tab, resolve
+from playground.links import LANG, TAB, TabEntry, link_for, read_lang, read_tab, resolve
 from playground.session import AppContext, ensure_learner_id, learner_key
 
 LANG_STORAGE_KEY = "llm-playground-lang"
@@ -108,8 +108,10 @@ def wire(demo: gr.Blocks, ctx: AppContext, header: Header, texts: TextSwitch,
         updates = [gr.skip() if _unchanged(c, values.get(c._id, c.value)) else values[c._id]
                    for c in setup_outputs]
         notice = "\n\n".join(f"⚠ {line}" for line in notices)
-        return (ensure_learner_id(learner), lang, lang, lang, gr.Tabs(selected=tab_id),
-                tab_id, notice, *updates)
+        # Only a link that names a tab moves the page there: a learner who clicked a tab
+        # before this answer arrived stays where they clicked.
+        tab = (gr.Tabs(selected=tab_id), tab_id) if TAB in params else (gr.skip(), gr.skip())
+        return (ensure_learner_id(learner), lang, lang, lang, *tab, notice, *updates)
 
     opening = demo.load(opened, [ctx.learner, header.lang_store],
               [ctx.learner, ctx.lang, header.lang_store, header.lang_radio, tabs_layout,

@@ -126,3 +126,20 @@ def test_an_open_page_with_nothing_running_stops_polling(demo):
     start = next(fn for fn in demo.fns.values() if fn.api_name == "start")
     woken = [fn for fn in demo.fns.values() if fn.trigger_after == start._id]
     assert any(list(fn.outputs) == [timer] for fn in woken)
+
+
+def test_opening_the_page_moves_to_a_tab_only_when_the_link_names_one(demo):
+    """The page's load answers after the learner may have clicked a tab: without ?tab= it
+    must leave the tab alone (it sent the first tab back, and an early click bounced)."""
+    from types import SimpleNamespace
+    load = next(fn for fn in demo.fns.values() if any(target[1] == "load" for target in fn.targets)
+                and any(isinstance(o, gr.Tabs) for o in fn.outputs))
+    where = [i for i, o in enumerate(load.outputs) if isinstance(o, gr.Tabs)][0]
+
+    def opened(query):
+        request = SimpleNamespace(query_params=query, headers={})
+        return load.fn("learner-key-0001", None, request)[where]
+    assert opened({}) == gr.skip()
+    assert opened({"lang": "zh"}) == gr.skip()
+    chosen = opened({"tab": "pretrain"})
+    assert isinstance(chosen, gr.Tabs) and chosen.selected == "pretrain"
