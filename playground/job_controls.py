@@ -30,13 +30,16 @@ def polling_on() -> gr.Timer:
 def poll_while(timer: gr.Timer, tick, news, inputs, outputs, api_name: str, wake=()):
     """The page's timer asks `tick` for what changed, and stops asking once `news(request,
     learner, lang, *rest)` says nothing more can come (no job, or one that has ended, drawn
-    as it ended): a room of open pages with nothing running sends no polls. Each event in
-    `wake` (Start, the tab opening) turns the timer on again. Returns the polling handler,
-    for other events that should draw and decide the same way."""
+    as it ended): a room of open pages with nothing running sends no polls. `news` may
+    also say how many seconds until the next poll (True: the timer's own pace). Each event
+    in `wake` (Start, the tab opening) turns the timer on again. Returns the polling
+    handler, for other events that should draw and decide the same way."""
     def poll(request: gr.Request, learner, lang, *rest):
         # Decided before drawing: a job that ends in between gets one more, final poll.
         more = news(request, learner, lang, *rest)
-        return (*tick(request, learner, lang, *rest), gr.Timer(active=more))
+        every = timer.value if more is True else float(more or 0)
+        return (*tick(request, learner, lang, *rest),
+                gr.Timer(every or timer.value, active=every > 0))
 
     timer.tick(poll, inputs, [*outputs, timer], show_progress="hidden",
                concurrency_limit=None, api_name=api_name)
@@ -231,10 +234,10 @@ class JobControls:
     def wire_poll(self, timer: gr.Timer, tick, inputs, outputs, api_name: str, wake=(),
                   keep=None):
         """`poll_while` for this tab's jobs: news can come while the learner has a job of
-        this kind that has not ended, or while `keep(*rest)` says so (following the class
-        run)."""
-        def news(request, learner, lang, *rest) -> bool:
-            return self.has_news(request, learner, lang) or bool(keep and keep(*rest))
+        this kind that has not ended (at the timer's pace), or while `keep(*rest)` gives
+        a pace in seconds (following the class run)."""
+        def news(request, learner, lang, *rest):
+            return self.has_news(request, learner, lang) or (keep(*rest) if keep else 0)
         return poll_while(timer, tick, news, inputs, outputs, api_name, wake)
 
     def polled(self, job: TrainingJob, lang, *extra) -> Polled:

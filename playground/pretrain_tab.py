@@ -9,6 +9,7 @@ polls it once a second. Choosing a corpus chooses the settings that tell its sto
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,10 @@ from playground.plots import loss_figure, samples_html
 from playground.session import AppContext, learner_key
 
 UPLOAD = "upload"
+# A room follows the class run: each page asks every FOLLOW_POLL_S seconds and gets a new
+# drawing every FOLLOW_REFRESH_S (the learner's own job: every second, every step).
+FOLLOW_POLL_S = 3.0
+FOLLOW_REFRESH_S = 6.0
 PRESET_CHOICES = ("cpu-demo", "shakespeare-char", "tang-char", "tang-tutorial", "tiny",
                   "gpt2-124m", "gpt2-355m")
 # One range per control: the slider is made from it and the handler checks against it.
@@ -281,6 +286,12 @@ class Pretrain(TrainingTab):
         if job is None:
             return self._nothing(lang, last_key, log_scale, "class.none")
         polled = self.controls.polled(job, lang, "class", log_scale, simplified)
+        # A room follows in steps of FOLLOW_REFRESH_S (and at each evaluation, sample and
+        # change of state), not at every training step: one drawing serves them all.
+        view = polled.view
+        polled.key = ("class", view.id, len(view.evals), len(view.samples), view.state.value,
+                      lang, bool(log_scale), bool(simplified),
+                      int(time.monotonic() // FOLLOW_REFRESH_S))
         if polled.key == last_key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
         drawn = self._class_drawings.get(polled.key)
@@ -421,9 +432,11 @@ def build(ctx: AppContext) -> None:
                          concurrency_limit=2)
         poll_inputs = [*who, log_cb, simplified_cb, last_key, follow_cb]
         poll_outputs = [loss_plot, status_md, samples_out, last_key]
-        # A follower's page keeps asking: the class run is drawn once for all of them.
+        # A follower's page keeps asking, at its own pace: the class run is drawn once
+        # for all of them.
         poll = tab.controls.wire_poll(timer, tab.tick, poll_inputs, poll_outputs, "poll",
-                                      wake=[started], keep=lambda *rest: bool(rest[-1]))
+                                      wake=[started],
+                                      keep=lambda *rest: FOLLOW_POLL_S if rest[-1] else 0)
         gr.on([log_cb.change, simplified_cb.change, follow_cb.change], poll, poll_inputs,
               [*poll_outputs, timer], show_progress="hidden", api_visibility="private",
               concurrency_limit=None)

@@ -121,7 +121,8 @@ def test_an_open_page_with_nothing_running_stops_polling(demo):
     follow = poll.inputs[-1]
     assert isinstance(follow, gr.Checkbox)
     page.values[follow._id] = True
-    assert timer_after(timer, poll).active is True
+    followed = timer_after(timer, poll)
+    assert followed.active is True and followed.value == 3.0     # a room follows at its own pace
     # Start turns a page's timer on again (it may have been turned off before).
     start = next(fn for fn in demo.fns.values() if fn.api_name == "start")
     woken = [fn for fn in demo.fns.values() if fn.trigger_after == start._id]
