@@ -24,6 +24,7 @@ from core.gradient_descent import next_token_pairs
 from core.inside import (attention_step, embedding_lookup, layer_norm_step, logit_lens,
                          loss_by_hand)
 from core.pretrained import GPT2_HUB_SIZES, gpt2_hub_config
+from core.pretraining import story_for
 from core.tokenizer import BPETokenizer, SimpleTokenizer, Tokenizer
 from playground.errors import friendly
 from playground.i18n import t
@@ -31,7 +32,8 @@ from playground.inputs import Range, number_box, read_in, read_index, slider
 from playground.model_picker import ModelPicker, PickedModel, resolve_model, untrained_twin
 from playground.plots.inside import (attention_step_figure, embedding_lookup_figure,
                                      layer_norm_figure, logit_lens_figure, shortcut_figure)
-from playground.prompt import PromptInput, check_text, notices_md, read_prompt, token_text
+from playground.prompt import (DefaultText, PromptInput, check_text, notices_md, read_prompt,
+                               token_text)
 from playground.session import AppContext, learner_key
 from playground.tokenizer_tab import CHAR_SOURCES, vocabulary_tokenizer
 
@@ -352,6 +354,9 @@ def build(ctx: AppContext) -> None:
                                     ("layer_norm", (LN_LAYER.default, LN_TOKEN.default)),
                                     ("loss", ()), ("lens", ()))}
         text_box = gr.Textbox(text0, label=t("inside.text", lang), lines=2, max_lines=6)
+        # A Tang model reads no English: picking one swaps the example for a poem's lines.
+        swap = DefaultText(t("inside.default_text", "en"), story_for("tang").probe_text).wire(
+            ctx, picker.dropdown, text_box)
         who = [ctx.learner, ctx.lang]
         on_model = [*who, picker.dropdown, text_box]
 
@@ -487,7 +492,7 @@ def build(ctx: AppContext) -> None:
         for button, handler, inputs, outputs, api_name in views:
             button.click(handler, inputs, outputs, api_name=api_name, concurrency_limit=4)
             # After a language switch, every view is drawn again in the new language.
-            ctx.on_language(handler, inputs, outputs)
+            ctx.on_language(handler, inputs, outputs, after=swap)
         anatomy_inputs = [*who, config_dd, picker.dropdown]
         anatomy_outputs = [anatomy_md, steps_df, params_df]
         anatomy_btn.click(tab.anatomy, anatomy_inputs, anatomy_outputs, api_name="inside_anatomy",
@@ -498,6 +503,6 @@ def build(ctx: AppContext) -> None:
                      api_name="inside_shortcuts", concurrency_limit=None)
         picker.attach_refresh(page.select)
         # Drawn when the page is built: redrawn at every switch.
-        ctx.on_language(tab.pairs, pairs_inputs, pairs_outputs)
+        ctx.on_language(tab.pairs, pairs_inputs, pairs_outputs, after=swap)
         ctx.on_language(tab.anatomy, anatomy_inputs, anatomy_outputs)
         ctx.on_language(tab.shortcuts, [ctx.lang, seed_box], [sc_md, sc_plot])

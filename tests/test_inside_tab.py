@@ -20,6 +20,7 @@ from core.inside import lens_logits, trace_ids
 from core.jobs import JobRegistry, SavedModel
 from core.loss import calc_loss_batch, lm_loss
 from core.model import GPTModel
+from core.pretraining import story_for
 from playground.i18n import t
 from playground.inside_tab import MAX_TOKENS, InsideTab
 from playground.model_picker import TWINS, resolve_model
@@ -263,11 +264,18 @@ def test_the_tokenizer_tab_shows_the_books_words_with_unk():
 
 # ----- the built page ----------------------------------------------------------------------
 
+PAGE_LEARNER = "learner-inside-page"
+
+
 @pytest.fixture(scope="module")
 def page():
     from app import build_app
     from page import Page
-    return Page(build_app(JobRegistry()), "learner-inside-page")
+    registry = JobRegistry()
+    tokenizer = corpus_tokenizer("tang-five")
+    tang = GPTModel(get_preset("tiny", vocab_size=tokenizer.n_vocab, context_length=32))
+    registry.add_model(PAGE_LEARNER, SavedModel("my tang model", tang.eval(), tokenizer))
+    return Page(build_app(registry, "zh"), PAGE_LEARNER)
 
 
 def test_the_views_are_drawn_with_the_page_and_not_when_the_tab_opens(page):
@@ -280,10 +288,21 @@ def test_the_views_are_drawn_with_the_page_and_not_when_the_tab_opens(page):
         drawn = [page.values[c._id] for c in fn.outputs]
         if name == "attention":
             notice, *drawn = drawn
-            assert notice == ""                              # the defaults need no notice
         assert all(value not in (None, "") for value in drawn), name
     twin_md = page.values[page.api("inside_attention").outputs[1]._id]
-    assert twin_md.startswith("**" + t("picker.twin", "en", label=t("picker.fresh", "en")))
+    assert twin_md.startswith("**" + t("picker.twin", "zh", label=t("picker.fresh", "zh")))
+
+
+def test_picking_a_tang_model_swaps_the_english_example_for_a_poem(page):
+    """A Tang model reads no English: with the example left as it was, every view would
+    be an error."""
+    picker = page.api("inside_lookup").inputs[2]
+    text_box = page.api("inside_lookup").inputs[3]
+    assert page.values[text_box._id] == t("inside.default_text", "zh")
+    saved = next(v for _, v in page.call(page.fns(page.tab("inside"), "select")[0])["choices"]
+                 if v.startswith("saved:"))
+    page.set(picker, saved)
+    assert page.values[text_box._id] == story_for("tang").probe_text
 
 
 # ----- the launched app ---------------------------------------------------------------------
@@ -401,6 +420,9 @@ def _screenshot_sections(url: str, lang: str) -> None:
         panel.get_by_label(t("picker.label", lang)).click()
         mine = t("pre.job_label", lang).split("{")[0]
         page.get_by_role("option", name=re.compile("^" + re.escape(mine))).first.click()
+        if lang == "zh":     # the page's Tang model reads no English: the example swaps first
+            expect(panel.get_by_label(t("inside.text", lang))).to_have_value(
+                story_for("tang").probe_text, timeout=60_000)
         for key in ("inside.lookup.run", "inside.att.run", "inside.ln.run", "inside.loss.run",
                     "inside.lens.run"):
             panel.get_by_role("button", name=t(key, lang), exact=True).click()
