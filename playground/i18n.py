@@ -861,7 +861,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "row of the token-embedding matrix; each position picks one row of the "
               "position-embedding matrix; their sum is the vector the first block reads. No "
               "arithmetic yet: a lookup in two tables, learned during training.",
-        "zh": "**查表。**模型用自己的分词器读这段文本。每个 id 取出词元嵌入矩阵的一行；每个位置取出"
+        "zh": "**查表**。模型用自己的分词器读这段文本。每个 id 取出词元嵌入矩阵的一行；每个位置取出"
               "位置嵌入矩阵的一行；两者相加就是第一个块读到的向量。这里还没有任何运算：只是在两张训练中学到的表里查值。",
     },
     "inside.lookup.run": {"en": "Show the lookup", "zh": "显示查表"},

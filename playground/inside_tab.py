@@ -24,6 +24,7 @@ from core.gradient_descent import next_token_pairs
 from core.inside import (attention_step, embedding_lookup, layer_norm_step, logit_lens,
                          loss_by_hand)
 from core.pretrained import GPT2_HUB_SIZES, gpt2_hub_config
+from core.pretraining import story_for
 from core.tokenizer import BPETokenizer, SimpleTokenizer, Tokenizer
 from playground.errors import friendly
 from playground.i18n import t
@@ -31,7 +32,8 @@ from playground.inputs import Range, number_box, read_in, read_index, slider
 from playground.model_picker import ModelPicker, PickedModel, resolve_model, untrained_twin
 from playground.plots.inside import (attention_step_figure, embedding_lookup_figure,
                                      layer_norm_figure, logit_lens_figure, shortcut_figure)
-from playground.prompt import PromptInput, check_text, notices_md, read_prompt, token_text
+from playground.prompt import (DefaultText, PromptInput, check_text, notices_md, read_prompt,
+                               token_text)
 from playground.session import AppContext, learner_key
 from playground.tokenizer_tab import CHAR_SOURCES, vocabulary_tokenizer
 
@@ -99,7 +101,9 @@ class InsideTab:
 
     # --- reading the widgets ---------------------------------------------------------
     def _picked(self, request, learner, lang, model) -> PickedModel:
-        owner = learner_key(learner, request, lang)
+        # No request and no learner: the page being built draws a shared model for no one.
+        owner = None if request is None and learner is None else learner_key(learner, request,
+                                                                             lang)
         return resolve_model(self.ctx.registry, model, owner, lang, kind="lm")
 
     def _read(self, request, learner, lang, model, text, extra: int = 0
@@ -341,7 +345,18 @@ def build(ctx: AppContext) -> None:
     with ctx.tab("inside", "inside.tab", "inside.card") as page:
         gr.Markdown(t("inside.intro", lang))
         picker = ModelPicker(ctx)
+        # First impressions: every view of the picker's first model (the shared untrained
+        # one), drawn once with the page. Not on the tab's `.select`: such a draw, asked for
+        # before a learner's pick and click, could land after their own and replace it.
+        first = {name: getattr(tab, name)(None, None, lang, picker.dropdown.value, text0, *args)
+                 for name, args in (("lookup", ()),
+                                    ("attention", (LAYER.default, HEAD.default, QUERY.default)),
+                                    ("layer_norm", (LN_LAYER.default, LN_TOKEN.default)),
+                                    ("loss", ()), ("lens", ()))}
         text_box = gr.Textbox(text0, label=t("inside.text", lang), lines=2, max_lines=6)
+        # A Tang model reads no English: picking one swaps the example for a poem's lines.
+        swap = DefaultText(t("inside.default_text", "en"), story_for("tang").probe_text).wire(
+            ctx, picker.dropdown, text_box)
         who = [ctx.learner, ctx.lang]
         on_model = [*who, picker.dropdown, text_box]
 
@@ -376,8 +391,8 @@ def build(ctx: AppContext) -> None:
                 column_widths=["6%", "64%", "30%"], max_height=360, wrap=True)
             gr.Markdown(t("inside.lookup.intro", lang))
             lookup_btn = gr.Button(t("inside.lookup.run", lang))
-            lookup_md = gr.Markdown()
-            lookup_plot = gr.Plot(label=t("inside.lookup.plot", lang))
+            lookup_md = gr.Markdown(first["lookup"][0])
+            lookup_plot = gr.Plot(first["lookup"][1], label=t("inside.lookup.plot", lang))
 
         with gr.Accordion(t("inside.att.title", lang), open=True):
             gr.Markdown(t("inside.att.intro", lang))
@@ -386,18 +401,19 @@ def build(ctx: AppContext) -> None:
                 head_sl = slider(head_range, t("inside.head", lang))
                 query_sl = slider(QUERY, t("inside.query", lang))
             att_btn = gr.Button(t("inside.att.run", lang), variant="primary")
-            att_notice = gr.Markdown()
+            att_notice = gr.Markdown(first["attention"][0])
             att_headers = [t(f"inside.col.{c}", lang) for c in
                            ("key", "token", "raw", "scaled", "masked", "weight")]
             side = []
             with gr.Row():
-                for side_key in ("twin", "model"):
+                for n, side_key in enumerate(("twin", "model")):
+                    md, rows, figure = first["attention"][1 + 3 * n:4 + 3 * n]
                     with gr.Column(min_width=420):
                         gr.Markdown(t(f"inside.att.{side_key}_placeholder", lang))
-                        side += [gr.Markdown(),
-                                 gr.Dataframe(headers=att_headers, interactive=False,
+                        side += [gr.Markdown(md),
+                                 gr.Dataframe(rows, headers=att_headers, interactive=False,
                                               label=t("inside.att.table", lang), max_height=420),
-                                 gr.Plot(label=t("inside.att.plot", lang))]
+                                 gr.Plot(figure, label=t("inside.att.plot", lang))]
 
         with gr.Accordion(t("inside.anat.title", lang), open=True):
             gr.Markdown(t("inside.anat.intro", lang))
@@ -420,8 +436,8 @@ def build(ctx: AppContext) -> None:
                 ln_layer_sl = slider(ln_layer_range, t("inside.layer", lang))
                 ln_token_sl = slider(LN_TOKEN, t("inside.token", lang))
                 ln_btn = gr.Button(t("inside.ln.run", lang))
-            ln_md = gr.Markdown()
-            ln_plot = gr.Plot(label=t("inside.ln.plot", lang))
+            ln_md = gr.Markdown(first["layer_norm"][0])
+            ln_plot = gr.Plot(first["layer_norm"][1], label=t("inside.ln.plot", lang))
             gr.Markdown(t("inside.sc.intro", lang))
             with gr.Row():
                 seed_box = number_box(SEED, t("inside.seed", lang))
@@ -433,16 +449,16 @@ def build(ctx: AppContext) -> None:
         with gr.Accordion(t("inside.loss.title", lang), open=True):
             gr.Markdown(t("inside.loss.intro", lang))
             loss_btn = gr.Button(t("inside.loss.run", lang), variant="primary")
-            loss_md = gr.Markdown()
+            loss_md = gr.Markdown(first["loss"][0])
             loss_df = gr.Dataframe(
-                headers=[t(f"inside.col.{c}", lang) for c in ("pos", "reads", "target", "p", "ln_p")],
+                first["loss"][1], headers=[t(f"inside.col.{c}", lang) for c in ("pos", "reads", "target", "p", "ln_p")],
                 interactive=False, label=t("inside.loss.table", lang), max_height=420)
 
         with gr.Accordion(t("inside.lens.title", lang), open=True):
             gr.Markdown(t("inside.lens.intro", lang))
             lens_btn = gr.Button(t("inside.lens.run", lang), variant="primary")
-            lens_md = gr.Markdown()
-            lens_plot = gr.Plot(label=t("inside.lens.plot", lang))
+            lens_md = gr.Markdown(first["lens"][0])
+            lens_plot = gr.Plot(first["lens"][1], label=t("inside.lens.plot", lang))
 
         # A link sets every choice and number (the text is the learner's to type).
         for name, widget, rng in (("tokenizer", tokenizer_radio, None),
@@ -463,24 +479,20 @@ def build(ctx: AppContext) -> None:
         gr.on([tokenizer_radio.change, vocabulary_dd.change, max_length_sl.change,
                stride_sl.change], tab.pairs, pairs_inputs, pairs_outputs,
               api_visibility="private", concurrency_limit=None, trigger_mode="always_last")
-        # (button, handler, inputs, outputs, API name, a text that shows once it has drawn)
+        # (button, handler, inputs, outputs, API name)
         views = [
-            (lookup_btn, tab.lookup, on_model, [lookup_md, lookup_plot], "inside_lookup",
-             lookup_md),
+            (lookup_btn, tab.lookup, on_model, [lookup_md, lookup_plot], "inside_lookup"),
             (att_btn, tab.attention, [*on_model, layer_sl, head_sl, query_sl],
-             [att_notice, *side], "inside_attention", side[0]),
+             [att_notice, *side], "inside_attention"),
             (ln_btn, tab.layer_norm, [*on_model, ln_layer_sl, ln_token_sl], [ln_md, ln_plot],
-             "inside_layer_norm", ln_md),
-            (loss_btn, tab.loss, on_model, [loss_md, loss_df], "inside_loss", loss_md),
-            (lens_btn, tab.lens, on_model, [lens_md, lens_plot], "inside_lens", lens_md),
+             "inside_layer_norm"),
+            (loss_btn, tab.loss, on_model, [loss_md, loss_df], "inside_loss"),
+            (lens_btn, tab.lens, on_model, [lens_md, lens_plot], "inside_lens"),
         ]
-        for button, handler, inputs, outputs, api_name, shown in views:
+        for button, handler, inputs, outputs, api_name in views:
             button.click(handler, inputs, outputs, api_name=api_name, concurrency_limit=4)
-            # First impressions: every view for its defaults when the tab opens.
-            page.select(handler, inputs, outputs, api_visibility="private", concurrency_limit=4,
-                        show_progress="hidden")
-            # After a language switch, a view that has drawn is drawn again in the new language.
-            ctx.on_language(handler, inputs, outputs, when_shown=shown)
+            # After a language switch, every view is drawn again in the new language.
+            ctx.on_language(handler, inputs, outputs, after=swap)
         anatomy_inputs = [*who, config_dd, picker.dropdown]
         anatomy_outputs = [anatomy_md, steps_df, params_df]
         anatomy_btn.click(tab.anatomy, anatomy_inputs, anatomy_outputs, api_name="inside_anatomy",
@@ -491,6 +503,6 @@ def build(ctx: AppContext) -> None:
                      api_name="inside_shortcuts", concurrency_limit=None)
         picker.attach_refresh(page.select)
         # Drawn when the page is built: redrawn at every switch.
-        ctx.on_language(tab.pairs, pairs_inputs, pairs_outputs)
+        ctx.on_language(tab.pairs, pairs_inputs, pairs_outputs, after=swap)
         ctx.on_language(tab.anatomy, anatomy_inputs, anatomy_outputs)
         ctx.on_language(tab.shortcuts, [ctx.lang, seed_box], [sc_md, sc_plot])

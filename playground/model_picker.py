@@ -237,14 +237,21 @@ class ModelPicker:
                              self.tag)
 
     def _refresh(self, browser_id, lang, current, request: gr.Request):
+        """The list as it is now. A value still in it is left alone, not sent back: the page
+        read `current` when it sent the refresh, and a model the learner picked while the
+        answer was on its way (seconds on a busy server) must stay picked. A value no longer
+        in the list becomes its first choice."""
         owner = learner_key(browser_id, request, lang)
         choices = self._choices(owner, lang)
         values = [value for _, value in choices]
-        value = current if current in values else (values[0] if values else None)
-        return gr.update(choices=choices, value=value)
+        if current in values:
+            return gr.update(choices=choices)
+        return gr.update(choices=choices, value=values[0] if values else None)
 
     def attach_refresh(self, trigger) -> None:
-        """Refresh the list when `trigger` fires (e.g. the tab is selected)."""
+        """Refresh the list when `trigger` fires (e.g. the tab is selected). The browser
+        runs the events of one trigger in the order they were attached, each after the last
+        has answered: attach this before the tab's slower events on the same trigger."""
         trigger(self._refresh, [self.ctx.learner, self.ctx.lang, self.dropdown], self.dropdown,
                 api_visibility="private", concurrency_limit=None)
 
