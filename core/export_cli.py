@@ -19,6 +19,7 @@ import sys
 
 from core.checkpoint import CheckpointError, load_checkpoint
 from core.export import ExportError, export_model, push_to_hub
+from core.runtime import console
 
 
 DESCRIPTION = ("Export an LLM Playground checkpoint to a folder that transformers' "
@@ -60,14 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = export_model(checkpoint.model, checkpoint.tokenizer, args.out, checkpoint.meta)
     except (ExportError, OSError) as err:
         parser.error(f"export: {err}")
-    print(f"exported the model at step {checkpoint.step:,} to {folder}", flush=True)
+    log = console("core.export")
+    log.info(f"exported the model at step {checkpoint.step:,} to {folder}")
     if args.push:
         try:
             url = push_to_hub(folder, args.push, _hub_token(), private=not args.public)
         except ExportError as err:
-            print(f"python -m core.export: error: {err}", file=sys.stderr, flush=True)
-            return 1
-        print(f"uploaded: {url}", flush=True)
+            parser.exit(1, f"python -m core.export: error: {err}\n")
+        log.info(f"uploaded: {url}")
     return 0
 
 

@@ -18,7 +18,9 @@ import ctypes
 import ctypes.util
 import functools
 import inspect
+import logging
 import os
+import sys
 from pathlib import Path
 
 import torch
@@ -133,3 +135,17 @@ def resident_bytes(pid: int | str = "self") -> int:
     except (OSError, ValueError, IndexError):
         return 0
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def console(name: str) -> logging.Logger:
+    """The command line's voice: a logger writing bare lines to stdout. core's modules
+    never print; `python -m core.train` and `python -m core.export` say what happens
+    through this."""
+    log = logging.getLogger(name)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log

@@ -43,7 +43,8 @@ from core.model import build_model
 from core.objectives import LanguageModeling
 from core.pretraining import (TOKENIZER_KINDS, model_config_for, story_for, tokenizer_for,
                               train_config_for)
-from core.runtime import configure_cpu_threads, keep_freed_memory, make_optimizer, pick_device
+from core.runtime import (configure_cpu_threads, console, keep_freed_memory, make_optimizer,
+                          pick_device)
 from core.train import TrainCallbacks, TrainConfig, Trainer
 
 SIZES = ("n_layers", "n_heads", "emb_dim", "context_length")
@@ -213,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory(trim_threshold=-1)       # one run, one process: keep what it frees
     device = _device(parser, args.device)
     dist = _Distributed(device)
-    say = (lambda text: print(text, flush=True)) if dist.main and not args.quiet else (lambda text: None)
+    log = console("core.train")
+    say = log.info if dist.main and not args.quiet else (lambda text: None)
 
     start_step, resumed, resumed_optimizer = 0, None, None
     if args.resume:
@@ -313,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
                             optimizer=optimizer)
         status = result.status if result else "interrupted"
         reason = f" ({result.reason})" if result and result.reason else ""
-        print(f"{status} at step {trainer.step}{reason}" +
-              (f"; checkpoint in {out / 'checkpoint.safetensors'}" if out else ""), flush=True)
+        log.info(f"{status} at step {trainer.step}{reason}" +
+                 (f"; checkpoint in {out / 'checkpoint.safetensors'}" if out else ""))
     dist.close()
     return 0 if result is not None and result.status != "failed" else 1
 
