@@ -15,8 +15,8 @@ is judged by. Not a test (it asserts nothing); run it and read what it prints:
 With `--room 30,60`, it measures a room instead, started as a Space starts it
 (`SPACE_ID` set, the instructor token set): for each size, every learner is one light
 session (plain HTTP, its own session hash and learner id) whose Pretrain page polls as
-the page's timer does (once a second while a job can bring news: its first poll's answer
-turns the timer off for a learner with no job who is not following), and who clicks
+the page's timer does (its first poll's answer turns the timer off for a learner with no
+job who is not following; a follower asks at the pace the answer sets), and who clicks
 something cheap (/tokenize) every 3 seconds, while 2 learners train the CPU demo; once
 with every page on its own (idle), once with every page following the class run (one of
 the two jobs, marked by the instructor). It prints the first answer each new session got
@@ -136,11 +136,14 @@ async def _call(http, url: str, api: str, data: list, session: str) -> tuple[flo
     return float("inf"), []
 
 
-def keeps_polling(outputs: list) -> bool:
-    """What the page's timer does after this poll: its last output turns it off when no
-    news can come for this learner (no job of their own, not following the class run)."""
+def next_poll(outputs: list) -> float:
+    """What the page's timer does after this poll: seconds until it asks again (its last
+    output sets its pace: 1 s for one's own job, slower for a follower of the class run),
+    or 0 when it is turned off (no job of one's own, not following)."""
     timer = outputs[-1] if outputs else None
-    return not (isinstance(timer, dict) and timer.get("active") is False)
+    if isinstance(timer, dict):
+        return 0.0 if timer.get("active") is False else float(timer.get("value") or 1.0)
+    return 1.0
 
 
 async def _learner(http, url: str, index: int, follow: bool, seconds: float, out: dict,
@@ -152,17 +155,19 @@ async def _learner(http, url: str, index: int, follow: bool, seconds: float, out
     # A new session is costly (Gradio builds its state): the first answer is counted apart.
     seconds_taken, outputs = await _call(http, url, "poll", [learner, False, False, follow], session)
     out["first"].append(seconds_taken)
-    polling = keeps_polling(outputs)                    # as the page's timer would
-    out["pages_polling"] += polling
+    pace = next_poll(outputs)                           # as the page's timer would
+    out["pages_polling"] += pace > 0
     await ready.wait()                                  # the room is in: steady state from here
     end, next_click = time.monotonic() + seconds, time.monotonic() + (index % 3)
+    next_ask = time.monotonic() + pace
     while time.monotonic() < end:
         tick = time.monotonic()
-        if polling:
+        if pace and tick >= next_ask:
             seconds_taken, outputs = await _call(http, url, "poll",
                                                  [learner, False, False, follow], session)
             out["poll"].append(seconds_taken)
-            polling = keeps_polling(outputs)
+            pace = next_poll(outputs)
+            next_ask = tick + pace
         if time.monotonic() >= next_click:
             out["click"].append((await _call(http, url, "tokenize",
                                              ["hello room", "the-verdict"], session))[0])

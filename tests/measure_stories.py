@@ -82,7 +82,10 @@ def run_in_page(url: str, corpus: str, seed: int, lang: str, marks=MARKS,
 
     out = {"corpus": corpus, "seed": seed, "lang": lang, "preset": story_for(corpus).preset,
            "marks": {}}
-    with open_page(url, viewport=(1400, 1100), timeout_ms=120_000) as (page, _):
+    # The page in `lang` however the browser is set (its Accept-Language outranks the
+    # server's language): the link says so, and the browser speaks it too.
+    with open_page(f"{url}?lang={lang}", viewport=(1400, 1100), timeout_ms=120_000,
+                   locale="zh-CN" if lang == "zh" else "en-US") as (page, _):
         choose_story(page, corpus, lang, seed=seed)
         press_start(page, lang)
         clicked = time.monotonic()
