@@ -238,5 +238,7 @@ def push_to_hub(folder: str | Path, repo_id: str, token: str, private: bool = Tr
 
 
 if __name__ == "__main__":
-    from core.export_cli import main
-    raise SystemExit(main())
+    # `python -m core.export` runs the command line, which imports this module:
+    # run it as the program rather than import it, so the chapter never depends on its CLI.
+    import runpy
+    runpy.run_module("core.export_cli", run_name="__main__")

@@ -535,5 +535,7 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
 
 
 if __name__ == "__main__":
-    from core.train_cli import main
-    raise SystemExit(main())
+    # `python -m core.train` runs the command line, which imports this module:
+    # run it as the program rather than import it, so the chapter never depends on its CLI.
+    import runpy
+    runpy.run_module("core.train_cli", run_name="__main__")
