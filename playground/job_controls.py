@@ -9,6 +9,7 @@ checkpoint download that works while the job trains and after it ends.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def poll_while(timer: gr.Timer, tick, news, inputs, outputs, api_name: str, wake
     also say how many seconds until the next poll (True: the timer's own pace). Each event
     in `wake` (Start, the tab opening) turns the timer on again. Returns the polling
     handler, for other events that should draw and decide the same way."""
+    @functools.wraps(tick)              # the API names its parameters after tick's
     def poll(request: gr.Request, learner, lang, *rest):
         # Decided before drawing: a job that ends in between gets one more, final poll.
         more = news(request, learner, lang, *rest)
