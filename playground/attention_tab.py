@@ -101,9 +101,8 @@ class AttentionTab:
         owner = learner_key(learner, request, lang)
         self.ctx.registry.touch(owner)
         job = self.ctx.registry.get(owner)
-        if job is None and self.ctx.registry.class_job() is not None:
-            return self.ctx.registry.class_job(), True
-        return job, False
+        class_job = self.ctx.registry.class_job() if job is None else None
+        return (class_job, True) if class_job is not None else (job, False)
 
     def lapse_news(self, request, learner, lang, *rest) -> bool:
         """Whether the time-lapse can still grow: its job has not ended."""
