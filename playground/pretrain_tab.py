@@ -419,11 +419,13 @@ def build(ctx: AppContext) -> None:
                     [layers_sl, heads_sl, emb_sl, context_sl, batch_sl, steps_num, lr_num])
 
         who = [ctx.learner, ctx.lang]
-        gr.on([corpus_dd.change, preset_dd.change], tab.on_sampling, [ctx.lang, corpus_dd, preset_dd],
-              samples_md, api_visibility="private", concurrency_limit=None)
-        gr.on([w.change for w in setup.values() if w is not prompt_box], tab.describe,
-              [ctx.lang], setup_md, inputs_kwargs=setup, api_name="describe",
-              trigger_mode="always_last", concurrency_limit=None)
+        # One listener per control's `.change` (two on one dropdown can set each other off
+        # for ever in Gradio 6's page): how the samples are drawn follows the description.
+        described = gr.on([w.change for w in setup.values() if w is not prompt_box], tab.describe,
+                          [ctx.lang], setup_md, inputs_kwargs=setup, api_name="describe",
+                          trigger_mode="always_last", concurrency_limit=None)
+        described.then(tab.on_sampling, [ctx.lang, corpus_dd, preset_dd], samples_md,
+                       api_visibility="private", concurrency_limit=None, show_progress="hidden")
         started = start_btn.click(tab.start, who, message_md,
                                   inputs_kwargs={"resume": resume_cb, **setup}, api_name="start",
                                   concurrency_id="pretrain-start", concurrency_limit=2)

@@ -156,9 +156,26 @@ class DefaultText:
         """Swap the example when the learner picks another model or language (and say why
         it stays English in `note_md`, if given); returns the language hook, for redraws
         that read the text (`ctx.on_language(after=…)`)."""
-        inputs = [ctx.learner, ctx.lang, picker_dropdown, text_box]
-        outputs = [text_box] if note_md is None else [text_box, note_md]
-        handler = self.handler(ctx, explain=note_md is not None)
-        picker_dropdown.change(handler, inputs, outputs, api_visibility="private",
-                               concurrency_limit=None, show_progress="hidden")
-        return ctx.on_language(handler, inputs, outputs)
+        return wire_examples(ctx, picker_dropdown, [(self, text_box, note_md)])
+
+
+def wire_examples(ctx: AppContext, picker_dropdown, examples: list[tuple]):
+    """Wire a tab's examples, each (DefaultText, text box, note or None), to its model
+    picker: one listener for them all. (Two listeners on one dropdown's `.change` can set
+    each other off for ever in Gradio 6's page, tests/test_app_wiring.py.) Returns the
+    language hook."""
+    handlers = [default.handler(ctx, explain=note is not None) for default, _, note in examples]
+    boxes = [box for _, box, _ in examples]
+    outputs = [c for _, box, note in examples for c in ([box] if note is None else [box, note])]
+
+    def default_texts(request: gr.Request, learner, lang, choice, *current):
+        out = []
+        for handler, text in zip(handlers, current):
+            answer = handler(request, learner, lang, choice, text)
+            out.extend(answer if isinstance(answer, tuple) else (answer,))
+        return tuple(out) if len(out) > 1 else out[0]
+
+    inputs = [ctx.learner, ctx.lang, picker_dropdown, *boxes]
+    picker_dropdown.change(default_texts, inputs, outputs, api_visibility="private",
+                           concurrency_limit=None, show_progress="hidden")
+    return ctx.on_language(default_texts, inputs, outputs)

@@ -24,7 +24,7 @@ from playground.inputs import Range, number_box, read_in, slider
 from playground.model_picker import ModelPicker, resolve_model
 from playground.plots import distribution_figure, surprisal_html
 from playground.prompt import (DefaultText, PromptInput, code, cut_notice, notices_md,
-                               read_prompt, shown, token_text)
+                               read_prompt, shown, token_text, wire_examples)
 from playground.session import AppContext, learner_key
 
 # One range per control: the slider is made from it and the handler checks against it.
@@ -314,9 +314,9 @@ def build(ctx: AppContext) -> None:
               [surprisal_out, surprisal_md], api_visibility="private", concurrency_limit=None,
               show_progress="hidden")
         picker.attach_refresh(tab.select)
-        prompt_swap = prompt_text.wire(ctx, model_dd, prompt_box, prompt_note)
-        score_swap = score_text.wire(ctx, model_dd, score_box)
+        swap = wire_examples(ctx, model_dd, [(prompt_text, prompt_box, prompt_note),
+                                             (score_text, score_box, None)])
         ctx.on_language(lab.next_token, view_inputs, [dist_plot, notice_md, summary_md],
-                        when_shown=summary_md, after=prompt_swap)
+                        when_shown=summary_md, after=swap)
         ctx.on_language(lab.surprisal, [*who, score_box, simplified_cb],
-                        [surprisal_out, surprisal_md], when_shown=surprisal_md, after=score_swap)
+                        [surprisal_out, surprisal_md], when_shown=surprisal_md, after=swap)

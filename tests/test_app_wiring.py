@@ -144,3 +144,20 @@ def test_opening_the_page_moves_to_a_tab_only_when_the_link_names_one(demo):
     assert opened({"lang": "zh"}) == gr.skip()
     chosen = opened({"tab": "pretrain"})
     assert isinstance(chosen, gr.Tabs) and chosen.selected == "pretrain"
+
+
+def test_no_control_has_two_listeners_on_its_change(demo):
+    """Two listeners on one dropdown's `.change` set each other off for ever in Gradio 6's
+    page: the page sent 3-7 events a second with nothing running, and its renderer took a
+    whole core from the training job (tests/test_pretrain_live.py watches the page). Each
+    control's `.change` has one listener; what else follows it runs in `.then`. (The
+    Pretrain tab's text and preset, and the Sampling lab's model picker, had two.)"""
+    listeners: dict[int, list[str]] = {}
+    for fn in demo.fns.values():
+        for block, event in fn.targets:
+            if event == "change":
+                listeners.setdefault(block, []).append(fn.name)
+    shared = {demo.blocks[block].label or block: names
+              for block, names in listeners.items() if len(names) > 1}
+    assert shared == {}
+    assert len(listeners) > 20        # the negative control: the count sees the app's listeners

@@ -91,3 +91,24 @@ def test_browser_start_draws_the_loss_curve(live_app):
         page.get_by_role("tab", name="Pretrain").click()
         page.get_by_text(re.compile("stopped at step|finished: ")).first.wait_for(timeout=30_000)
         assert outside_requests(requests) == []
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_page_is_quiet_after_the_learner_picks_stories(live_app):
+    """With nothing running, a page whose learner picked a few texts sends nothing. Two
+    listeners on the text's and the preset's `.change` used to set each other off for ever
+    after the first pick of tiny-shakespeare: 3-7 events a second, the renderer at a whole
+    core, the training job at a third of its speed in the page."""
+    from story_page import choose_story
+    with open_page(live_app, viewport=(1400, 1000)) as (page, requests):
+        for corpus in ("tiny-shakespeare", "tang-five", "tiny-shakespeare", "the-verdict"):
+            choose_story(page, corpus)
+        page.wait_for_timeout(3000)               # the picks' own events settle
+        before = len(requests)
+        page.wait_for_timeout(5000)
+        sent = [url for url in requests[before:] if "/queue/join" in url]
+        assert sent == []
+        choose_story(page, "tang-five")           # the negative control: a pick is seen
+        page.wait_for_timeout(2000)
+        assert any("/queue/join" in url for url in requests[before:])
