@@ -172,13 +172,16 @@ def main() -> int:
     parser.add_argument("--screenshots", action="store_true",
                         help="save the page at each mark in test-output/")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--marks", type=int, nargs="*", default=list(MARKS),
+                        help="seconds after Start at which to read (default: 30 60 120)")
     args = parser.parse_args()
+    marks = tuple(args.marks)
     runs = [(c, s) for c in (args.corpora or STORIES) for s in args.seeds]
     if not args.corpora:                 # the tutorial's own recipe, for comparison
         runs.append(("tang", args.seeds[0]))
     results = []
     if args.direct:
-        results = [run_direct(corpus, seed) for corpus, seed in runs]
+        results = [run_direct(corpus, seed, marks) for corpus, seed in runs]
     else:
         from conftest import launch_app, stop_app
         work = Path(tempfile.mkdtemp(prefix="stories-"))
@@ -186,7 +189,7 @@ def main() -> int:
                                LLM_PLAYGROUND_RUNS=str(work / "runs"), LLM_PLAYGROUND_LANG=args.lang)
         try:
             for corpus, seed in runs:
-                results.append(run_in_page(url, corpus, seed, args.lang,
+                results.append(run_in_page(url, corpus, seed, args.lang, marks,
                                            screenshots=args.screenshots))
                 print(f"done: {corpus} seed {seed}", file=sys.stderr, flush=True)
         finally:
