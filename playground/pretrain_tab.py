@@ -44,6 +44,9 @@ UPLOAD = "upload"
 # drawing every FOLLOW_REFRESH_S (the learner's own job: every second, every step).
 FOLLOW_POLL_S = 3.0
 FOLLOW_REFRESH_S = 6.0
+# Between evaluations, the learner's own curve is redrawn at most this often (the status
+# line says every step): a figure redrawn every second kept a browser's renderer busy.
+PLOT_REFRESH_S = 3.0
 PRESET_CHOICES = ("cpu-demo", "shakespeare-char", "tang-char", "tang-tutorial", "tiny",
                   "gpt2-124m", "gpt2-355m")
 # One range per control: the slider is made from it and the handler checks against it.
@@ -141,6 +144,7 @@ class Pretrain(TrainingTab):
     """The tab's handlers, over the registry in the app context."""
 
     kind = "pretrain"
+    clock = staticmethod(time.monotonic)      # when a curve was drawn (a test sets its own)
 
     def __init__(self, ctx: AppContext):
         super().__init__(ctx)
@@ -270,9 +274,19 @@ class Pretrain(TrainingTab):
         polled = self.controls.poll(request, learner, lang, last_key, *extra)
         if polled is None:
             return self._nothing(lang, last_key, log_scale, "pre.no_job_yet")
-        if polled.key == last_key:
+        shown = last_key if isinstance(last_key, Shown) else None
+        if shown is not None and polled.key == shown.key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
-        return (*self._draw(polled, lang, *extra), polled.key)
+        view, now = polled.view, self.clock()
+        plot_key = (view.id, len(view.evals), view.state.value, lang, *extra)
+        samples_key = (view.id, len(view.samples), lang, *extra)
+        draw_plot = (shown is None or shown.plot != plot_key
+                     or now - shown.plot_at >= PLOT_REFRESH_S)
+        plot = loss_figure(view.steps, view.evals, extra[0], lang) if draw_plot else gr.skip()
+        samples = (self._samples(polled, lang, extra[1])
+                   if shown is None or shown.samples != samples_key else gr.skip())
+        return (plot, status_text(view, lang), samples,
+                Shown(polled.key, plot_key, now if draw_plot else shown.plot_at, samples_key))
 
     def _follow(self, request, learner, lang, last_key, log_scale, simplified):
         """The class run, drawn once per change and shared by every follower in the same
@@ -317,11 +331,28 @@ class Pretrain(TrainingTab):
     @staticmethod
     def _draw(polled, lang, log_scale, simplified):
         """(loss figure, status, samples table) of a polled job."""
-        view, name = polled.view, polled.job.spec.tokenizer.name
-        newest_first = sorted(view.samples, key=lambda s: (-s.step, s.item))  # a step's poems in title order
-        rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in newest_first]
+        view = polled.view
         return (loss_figure(view.steps, view.evals, log_scale, lang), status_text(view, lang),
-                samples_html(rows, lang))
+                Pretrain._samples(polled, lang, simplified))
+
+    @staticmethod
+    def _samples(polled, lang, simplified) -> str:
+        """The samples table, newest first (a step's poems in title order)."""
+        name = polled.job.spec.tokenizer.name
+        newest_first = sorted(polled.view.samples, key=lambda s: (-s.step, s.item))
+        rows = [(s.step, s.loss, sample_text(s.text, name, simplified)) for s in newest_first]
+        return samples_html(rows, lang)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a page shows of its learner's job: the poll's key, and the keys the curve and
+    the samples table were drawn from (the curve's without the step, and when)."""
+
+    key: tuple
+    plot: tuple
+    plot_at: float
+    samples: tuple
 
 
 def _story_key(corpus: str) -> str:

@@ -308,3 +308,42 @@ def test_the_page_opens_on_its_languages_story_with_the_storys_settings(lang, co
     assert story.prompt_text in setup.values.values()
     assert (value["layers"], value["emb"], value["context"], value["batch"], value["lr"]) == (
         model.n_layers, model.emb_dim, model.context_length, train.batch_size, train.lr)
+
+
+def test_between_evaluations_the_curve_is_redrawn_at_most_every_few_seconds(monkeypatch):
+    """The status line follows every step; the curve is redrawn at most every
+    PLOT_REFRESH_S between evaluations (a figure a second kept the renderer busy), and at
+    once for an evaluation or a change of state; the samples table only for new samples."""
+    from types import SimpleNamespace as NS
+
+    from playground.job_controls import Polled
+    now, view = [100.0], NS(id="j", step=1, evals=[], samples=[], steps=[],
+                            state=NS(value="running"))
+
+    def polled(*_):
+        return Polled(NS(spec=NS(tokenizer=NS(name="char"))), view,
+                      (view.id, view.step, len(view.evals), len(view.samples), view.state.value))
+    monkeypatch.setattr(tab.controls, "poll", polled)
+    monkeypatch.setattr(tab, "clock", lambda: now[0])
+    monkeypatch.setattr(pretrain_tab, "status_text", lambda v, lang: f"step {v.step}")
+    monkeypatch.setattr(pretrain_tab, "loss_figure", lambda *a: f"curve at {view.step}")
+    skip = gr.skip()
+
+    def tick(after_s, key, **changes):
+        now[0] += after_s
+        for name, value in changes.items():
+            setattr(view, name, value)
+        return tab.tick(None, "someone", "en", False, False, key)
+    plot, status, samples, key = tick(0, None)
+    assert (plot, status) == ("curve at 1", "step 1") and samples != skip
+    plot, status, samples, key = tick(1.0, key, step=2)
+    assert (plot, status, samples) == (skip, "step 2", skip)
+    plot, status, samples, key = tick(1.0, key, step=3)
+    assert plot == skip
+    plot, status, _, key = tick(1.5, key, step=4)         # 3.5 s after the last curve
+    assert (plot, status) == ("curve at 4", "step 4")
+    plot, _, _, key = tick(0.5, key, step=5, evals=[NS()])   # an evaluation: at once
+    assert plot == "curve at 5"
+    plot, _, _, key = tick(0.5, key, state=NS(value="finished"))   # and the end
+    assert plot == "curve at 5"
+    assert tick(1.0, key)[:3] == (skip, skip, skip)       # nothing new: nothing sent
