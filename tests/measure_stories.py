@@ -132,7 +132,9 @@ def run_direct(corpus: str, seed: int, marks=MARKS) -> dict:
         view = job.view()
         newest_step = view.samples[-1].step if view.samples else None
         newest = sorted((s for s in view.samples if s.step == newest_step), key=lambda s: s.item)
-        texts = [s.text for s in newest]
+        # The sample ends before its blank line; read it as the page shows it.
+        from story_page import as_written
+        texts = [as_written(s.text) for s in newest]
         out["marks"][mark] = {
             "step": view.step,
             "tokens_per_s": view.last and round(view.step * view.tokens_per_step /
