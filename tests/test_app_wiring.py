@@ -161,3 +161,25 @@ def test_no_control_has_two_listeners_on_its_change(demo):
               for block, names in listeners.items() if len(names) > 1}
     assert shared == {}
     assert len(listeners) > 20        # the negative control: the count sees the app's listeners
+
+
+def test_the_sampling_labs_examples_follow_the_language_through_one_listener(demo):
+    """The Sampling lab's two examples (the prompt, the surprisal text) swap on one
+    listener of its model picker: a Chinese page keeps an English model's examples in
+    English and says why; a text the learner typed stays."""
+    from playground.i18n import t
+    page = Page(demo, "sampling-examples-learner")
+    swaps = [fn for fn in demo.fns.values() if fn.name == "default_texts" and len(fn.outputs) == 3
+             and any(event == "change" for _, event in fn.targets)]
+    assert len(swaps) == 1
+    swap = swaps[0]
+    prompt_box, note_md, score_box = swap.outputs
+    lang_state = swap.inputs[1]
+    page.values[lang_state._id] = "zh"
+    prompt, note, score = page.call(swap)
+    assert (prompt, score) == (page.values[prompt_box._id], page.values[score_box._id])
+    assert note == t("prompt.stays_english", "zh")
+    page.values[score_box._id] = "my own words"
+    page.values[lang_state._id] = "en"
+    prompt, note, score = page.call(swap)
+    assert note == "" and score == gr.skip() and prompt == page.values[prompt_box._id]
