@@ -99,7 +99,9 @@ def main() -> None:
     try:
         # Gradio refuses a bigger upload before it is written anywhere; the largest file
         # the app takes is a checkpoint to Load.
-        demo.launch(theme=theme, max_file_size=MAX_LOAD_BYTES, **instructor)
+        # No run history: Gradio 6 would keep every public call's inputs in the browser's
+        # storage, a Hub token typed for Push among them (a token is for its call only).
+        demo.launch(theme=theme, max_file_size=MAX_LOAD_BYTES, run_history=False, **instructor)
     finally:
         demo.registry.shutdown()
 

@@ -263,6 +263,7 @@ def build_instructor(registry: JobRegistry, lang: str | None = None) -> gr.Block
             refresh, [lang_state, job_dd], shown, api_visibility="private",
             show_progress="hidden")
     page.room = room
+    page.run_history = False     # nothing of the room is kept in the instructor's browser
     return page
 
 

@@ -108,6 +108,18 @@ def test_live_app_answers_200(live_app):
 
 
 @pytest.mark.slow
+def test_the_page_keeps_no_run_history(live_app):
+    """Gradio 6 keeps every public call's inputs in the browser's storage unless the app
+    says not to: a Hub token typed for Push (an input of /push) would stay there."""
+    import json
+    with urllib.request.urlopen(live_app + "config", timeout=10) as resp:
+        config = json.load(resp)
+    assert config["run_history"] is False
+    push = next(d for d in config["dependencies"] if d.get("api_name") == "push")
+    assert push["api_visibility"] == "public"     # what the history would have recorded
+
+
+@pytest.mark.slow
 def test_api_tokenize_bpe_ids(client):
     counts, _bpe_hl, _char_hl, bpe_df, _char_df, _words_hl = client.predict(
         HELLO, "the-verdict", api_name="/tokenize")

@@ -205,3 +205,8 @@ def test_the_attention_time_lapse_follows_the_class_run_without_a_job_of_ones_ow
     job.stop()
     wait_for(lambda: not job.state.active)
     assert not lapse.lapse_news(*bob)
+
+
+def test_the_instructors_page_keeps_no_run_history(registry):
+    """Nothing of the room (labels, states) is kept in the instructor's browser storage."""
+    assert build_instructor(registry).get_config_file()["run_history"] is False
