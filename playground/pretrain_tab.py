@@ -277,13 +277,14 @@ class Pretrain(TrainingTab):
         shown = last_key if isinstance(last_key, Shown) else None
         if shown is not None and polled.key == shown.key:
             return gr.skip(), gr.skip(), gr.skip(), last_key
+        log_scale, simplified = extra
         view, now = polled.view, self.clock()
-        plot_key = (view.id, len(view.evals), view.state.value, lang, *extra)
-        samples_key = (view.id, len(view.samples), lang, *extra)
+        plot_key = (view.id, len(view.evals), view.state.value, lang, log_scale)
+        samples_key = (view.id, len(view.samples), lang, simplified)
         draw_plot = (shown is None or shown.plot != plot_key
                      or now - shown.plot_at >= PLOT_REFRESH_S)
-        plot = loss_figure(view.steps, view.evals, extra[0], lang) if draw_plot else gr.skip()
-        samples = (self._samples(polled, lang, extra[1])
+        plot = loss_figure(view.steps, view.evals, log_scale, lang) if draw_plot else gr.skip()
+        samples = (self._samples(polled, lang, simplified)
                    if shown is None or shown.samples != samples_key else gr.skip())
         return (plot, status_text(view, lang), samples,
                 Shown(polled.key, plot_key, now if draw_plot else shown.plot_at, samples_key))

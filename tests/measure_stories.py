@@ -110,6 +110,7 @@ def run_in_page(url: str, corpus: str, seed: int, lang: str, marks=MARKS,
 def run_direct(corpus: str, seed: int, marks=MARKS) -> dict:
     from core.jobs import JobRegistry, TrainingJob, warm_up
     from core.pretraining import model_config_for, pretraining_spec, tokenizer_for
+    from story_page import as_written
 
     warm_up()
     story = story_for(corpus)
@@ -133,7 +134,6 @@ def run_direct(corpus: str, seed: int, marks=MARKS) -> dict:
         newest_step = view.samples[-1].step if view.samples else None
         newest = sorted((s for s in view.samples if s.step == newest_step), key=lambda s: s.item)
         # The sample ends before its blank line; read it as the page shows it.
-        from story_page import as_written
         texts = [as_written(s.text) for s in newest]
         out["marks"][mark] = {
             "step": view.step,
